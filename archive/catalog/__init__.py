@@ -1,0 +1,1 @@
+"""The catalog: what the archive holds, in SQLite or PostgreSQL."""

@@ -1,0 +1,149 @@
+"""Configuration of the archive and the local stack: env vars over a TOML file over defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+LOCAL_CONFIG_NAME = "local.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class S3Settings(_Section):
+    endpoint: str = Field("127.0.0.1:9000", description="host:port of the S3 server (MinIO)")
+    access_key: str = Field("", description="S3 access key; the local stack generates one")
+    secret_key: SecretStr = Field(SecretStr(""), description="S3 secret key")
+    bucket: str = Field("aidrec-evidence", min_length=3, max_length=63, description="bucket")
+    secure: bool = Field(False, description="use TLS to reach the S3 server")
+    region: str | None = Field(None, description="S3 region, if the server needs one")
+
+
+class SigningSettings(_Section):
+    key: Path | None = Field(None, description="PEM private key of the archive signer")
+    cert: Path | None = Field(None, description="PEM certificate of the archive signer")
+    chain: list[Path] = Field(default_factory=list, description="PEM intermediate/root certs")
+    trust_roots: list[Path] = Field(
+        default_factory=list, description="PEM roots that verification trusts"
+    )
+    crls: list[Path] = Field(default_factory=list, description="CRL snapshots stored with seals")
+
+
+class TsaSettings(_Section):
+    url: str = Field("", description="RFC 3161 timestamp authority URL")
+    trust_root: Path | None = Field(None, description="PEM root the TSA certificate chains to")
+    timeout_s: float = Field(10.0, gt=0, le=120, description="TSA request timeout")
+
+
+class PortSettings(_Section):
+    api: int = Field(8700, ge=1, le=65535, description="API/web port")
+    s3: int = Field(8733, ge=1, le=65535, description="local SeaweedFS S3 port")
+    tsa: int = Field(8718, ge=1, le=65535, description="local TSA port")
+    seaweed_base: int = Field(18000, ge=1024, le=60000, description="first of weed's other ports")
+
+
+class JobSettings(_Section):
+    redis_url: str | None = Field(None, description="use Redis for jobs instead of SQLite")
+    workers: int = Field(2, ge=1, le=64, description="job worker threads/processes")
+
+
+class ArchiveSettings(_Section):
+    seal_interval_s: int = Field(
+        600, ge=10, le=86400, description="seal a running recording at least this often"
+    )
+    default_retention_days: int = Field(
+        180, ge=180, le=36500, description="COMPLIANCE lock of a new original (floor: 6 months)"
+    )
+    heartbeat_timeout_s: int = Field(
+        60, ge=15, le=3600, description="silence after which a recorder counts as offline"
+    )
+    max_segment_bytes: int = Field(
+        2 * 1024**3, ge=1024, description="largest segment accepted by the ingest API"
+    )
+
+
+class Settings(BaseSettings):
+    """All of aidrec's configuration; loaded once by the entry point and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AIDREC_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    home: Path = Field(Path("var"), description="directory holding all local state")
+    catalog_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///$AIDREC_HOME/catalog.db"
+    )
+    public_url: str | None = Field(None, description="URL the API is reached at")
+    s3: S3Settings = Field(default_factory=S3Settings)  # type: ignore[arg-type]
+    signing: SigningSettings = Field(default_factory=SigningSettings)
+    tsa: TsaSettings = Field(default_factory=TsaSettings)  # type: ignore[arg-type]
+    ports: PortSettings = Field(default_factory=PortSettings)  # type: ignore[arg-type]
+    jobs: JobSettings = Field(default_factory=JobSettings)  # type: ignore[arg-type]
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_files = _toml_files(init_settings, env_settings)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources += [TomlConfigSettingsSource(settings_cls, toml_file=p) for p in toml_files]
+        return tuple(sources)
+
+    @property
+    def resolved_catalog_url(self) -> str:
+        if self.catalog_url:
+            return self.catalog_url
+        return f"sqlite:///{(self.home / 'catalog.db').resolve()}"
+
+    @property
+    def api_url(self) -> str:
+        return self.public_url or f"http://127.0.0.1:{self.ports.api}"
+
+
+def _toml_files(*sources: PydanticBaseSettingsSource) -> list[Path]:
+    """An explicit config file (AIDREC_CONFIG) wins over the stack's generated local.toml."""
+    import os
+
+    home = Path(os.environ.get("AIDREC_HOME", "var"))
+    for source in sources:
+        value: Any = source().get("home") if callable(source) else None
+        if value:
+            home = Path(value)
+            break
+    files: list[Path] = []
+    explicit = os.environ.get("AIDREC_CONFIG")
+    if explicit:
+        files.append(Path(explicit))
+    local = home / LOCAL_CONFIG_NAME
+    if local.exists():
+        files.append(local)
+    return files
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Load settings once at an entry point; `config` names an explicit TOML file."""
+    import os
+
+    if config is not None:
+        if not config.exists():
+            from archive.errors import ConfigurationError
+
+            raise ConfigurationError(f"config file {config} does not exist", reason="no_config")
+        os.environ["AIDREC_CONFIG"] = str(config)
+    return Settings(**overrides)
