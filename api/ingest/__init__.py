@@ -1,0 +1,1 @@
+"""Ingest API for recorder agents."""

@@ -1,0 +1,237 @@
+"""Seals: sign and timestamp a recording's manifest, store it under lock, log it, sign the tree head."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DBSession
+
+from archive.catalog.db import Catalog
+from archive.catalog.models import (
+    Jurisdiction,
+    LogLeaf,
+    Recording,
+    RecordingState,
+    Seal,
+    SealState,
+    Segment,
+    TreeHead,
+    Window,
+)
+from archive.contents import load_contents
+from archive.errors import NotFoundError, SigningUnavailableError
+from archive.manifest import build_manifest, canonical_json, iso, log_entry_bytes
+from archive.store import ObjectStore
+from archive.translog import LogEntry, TransparencyLog
+
+logger = logging.getLogger(__name__)
+
+
+class Signer(Protocol):
+    """Makes a detached, timestamped CMS signature (DER) over bytes."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+class SignatureChecker(Protocol):
+    """Verifies what the signer made; returns the timestamp time."""
+
+    def __call__(self, data: bytes, cms_der: bytes) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class SealMaterial:
+    """Trust material stored beside every signature, for offline verification."""
+
+    chain_pem: bytes
+    crls: Mapping[str, bytes]  # file name -> DER CRL snapshot
+
+
+@dataclass(frozen=True)
+class SealResult:
+    recording_id: str
+    number: int
+    manifest_sha256: str
+    log_index: int
+    tree_size: int
+    timestamp_at: datetime
+
+
+class Sealer:
+    """Seals recordings; idempotent: a recording whose content is already sealed is left alone."""
+
+    def __init__(self, *, catalog: Catalog, store: ObjectStore, signer: Signer,
+                 check: SignatureChecker, material: SealMaterial, log: TransparencyLog,
+                 retention_days: int) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.signer = signer
+        self.check = check
+        self.material = material
+        self.log = log
+        self.retention_days = retention_days
+
+    def seal_recording(self, recording_id: str, *, now: datetime) -> SealResult | None:
+        """Seal the recording's current revision, or return None if it is already sealed.
+
+        Raises:
+            SigningUnavailableError: signer or TSA down; the recording stays awaiting seal.
+        """
+        with self.catalog.read() as db:
+            snapshot = self._snapshot(db, recording_id, now)
+        if snapshot is None:
+            return None
+        manifest, recording_revision, retain_until = snapshot
+        data = canonical_json(manifest)
+        try:
+            cms = self.signer.sign(data)
+        except SigningUnavailableError:
+            self._mark_awaiting(recording_id)
+            raise
+        timestamp_at = self.check(data, cms)
+        number = manifest["seal"]["number"]
+        prefix = f"recordings/{recording_id}/seals/{number:06d}"
+        objects = self._store_signed(prefix, "manifest", data, cms, retain_until,
+                                     "application/json")
+        with self.catalog.write() as db:
+            self.catalog.lock_log(db)
+            try:
+                return self._log_and_record(db, manifest, data, objects, recording_revision,
+                                            timestamp_at, now)
+            except BaseException:
+                self.log.invalidate()
+                raise
+
+    def _snapshot(self, db: DBSession, recording_id: str,
+                  now: datetime) -> tuple[dict[str, Any], int, datetime] | None:
+        recording = db.get(Recording, recording_id)
+        if recording is None:
+            raise NotFoundError(f"recording {recording_id} does not exist", reason="no_recording")
+        if recording.revision == recording.sealed_revision and recording.last_sealed_at:
+            return None
+        window = db.get(Window, recording.window_id)
+        assert window is not None
+        jurisdiction = db.get(Jurisdiction, window.jurisdiction_id)
+        assert jurisdiction is not None
+        contents = load_contents(db, recording_id)
+        previous = contents.seal
+        manifest = build_manifest(
+            recording=recording, jurisdiction_path=jurisdiction.path,
+            segments=contents.segments, gaps=contents.gaps, sessions=contents.sessions,
+            markers=contents.markers,
+            seal_number=(previous.number + 1) if previous else 1,
+            previous_manifest_sha256=previous.manifest_sha256 if previous else None,
+            sealed_at=now,
+        )
+        retain_until = max(recording.retain_until,
+                           now + timedelta(days=self.retention_days))
+        return manifest, recording.revision, retain_until
+
+    def _store_signed(self, prefix: str, name: str, data: bytes, cms: bytes,
+                      retain_until: datetime, content_type: str) -> dict[str, Any]:
+        from archive.signing import timestamp_token_der
+
+        files: dict[str, tuple[bytes, str]] = {
+            f"{name}.json": (data, content_type),
+            f"{name}.p7s": (cms, "application/pkcs7-signature"),
+            f"{name}.tsr": (timestamp_token_der(cms), "application/timestamp-reply"),
+            "chain.pem": (self.material.chain_pem, "application/x-pem-file"),
+        }
+        for crl_name, crl in self.material.crls.items():
+            files[crl_name] = (crl, "application/pkix-crl")
+        objects: dict[str, Any] = {}
+        for file_name, (payload, ctype) in files.items():
+            digest = hashlib.sha256(payload).hexdigest()
+            stored = self.store.put_locked(
+                f"{prefix}/{file_name}", payload, length=len(payload), sha256_hex=digest,
+                retain_until=retain_until, content_type=ctype,
+            )
+            objects[file_name] = {"key": stored.key, "version_id": stored.version_id,
+                                  "sha256": digest, "size": len(payload)}
+        return objects
+
+    def _log_and_record(self, db: DBSession, manifest: dict[str, Any], data: bytes,
+                        objects: dict[str, Any], revision: int, timestamp_at: datetime,
+                        now: datetime) -> SealResult:
+        recording_id = manifest["recording"]["id"]
+        manifest_sha = hashlib.sha256(data).hexdigest()
+        entries = self._unlogged_segment_entries(db, recording_id)
+        manifest_entry = LogEntry("manifest", f"{recording_id}/seal/{manifest['seal']['number']}",
+                                  log_entry_bytes("manifest", recording=recording_id,
+                                                  seal=manifest["seal"]["number"],
+                                                  sha256=manifest_sha))
+        _, size = self.log.append(db, [*entries, manifest_entry])
+        head = self._sign_tree_head(db, size, now)
+        seal = Seal(
+            recording_id=recording_id, number=manifest["seal"]["number"], revision=revision,
+            segment_count=manifest["chain"]["segment_count"],
+            chain_head=manifest["chain"]["head"], manifest_sha256=manifest_sha,
+            objects=objects, timestamp_at=timestamp_at, log_index=size, tree_head_id=head.id,
+        )
+        db.add(seal)
+        recording = db.get(Recording, recording_id)
+        assert recording is not None
+        recording.sealed_revision = revision
+        recording.last_sealed_at = now
+        recording.seal_state = (SealState.SEALED if recording.revision == revision
+                                else SealState.AWAITING_SEAL)
+        db.flush()
+        logger.info("recording sealed", extra={"recording_id": recording_id,
+                                               "seal": seal.number, "log_size": size})
+        return SealResult(recording_id=recording_id, number=seal.number,
+                          manifest_sha256=manifest_sha, log_index=size, tree_size=size,
+                          timestamp_at=timestamp_at)
+
+    def _unlogged_segment_entries(self, db: DBSession, recording_id: str) -> list[LogEntry]:
+        logged = set(db.scalars(select(LogLeaf.ref).where(
+            LogLeaf.kind == "segment", LogLeaf.ref.like(f"{recording_id}/%"))))
+        entries = []
+        for seq, sha in db.execute(select(Segment.seq, Segment.sha256).where(
+                Segment.recording_id == recording_id).order_by(Segment.seq)):
+            ref = f"{recording_id}/{seq}"
+            if ref not in logged:
+                entries.append(LogEntry("segment", ref, log_entry_bytes(
+                    "segment", recording=recording_id, seq=seq, sha256=sha)))
+        return entries
+
+    def _sign_tree_head(self, db: DBSession, size: int, now: datetime) -> TreeHead:
+        root = self.log.root(db, size)
+        statement = canonical_json({"format": "aidrec-tree-head/1", "log": "aidrec",
+                                    "size": size, "root": root, "algorithm": "rfc6962-sha256",
+                                    "signed_at": iso(now)})
+        cms = self.signer.sign(statement)
+        timestamp_at = self.check(statement, cms)
+        retain_until = now + timedelta(days=36500)  # tree heads are kept for good
+        objects = self._store_signed(f"log/heads/{size:012d}", "head", statement, cms,
+                                     retain_until, "application/json")
+        head = TreeHead(size=size, root=root, objects=objects, timestamp_at=timestamp_at)
+        db.add(head)
+        db.flush()
+        return head
+
+    def _mark_awaiting(self, recording_id: str) -> None:
+        with self.catalog.write() as db:
+            recording = db.get(Recording, recording_id)
+            if recording is not None and recording.revision != recording.sealed_revision:
+                recording.seal_state = SealState.AWAITING_SEAL
+
+
+def recordings_due(catalog: Catalog, *, now: datetime, interval_s: int) -> list[str]:
+    """Recordings with unsealed content: closed ones at once, running ones every interval."""
+    cutoff = now - timedelta(seconds=interval_s)
+    with catalog.read() as db:
+        rows = db.execute(select(Recording.id, Recording.state, Recording.last_sealed_at,
+                                 Recording.created_at)
+                          .where(Recording.revision != Recording.sealed_revision))
+        due = []
+        for rid, state, last, created in rows:
+            reference = last or created
+            if state is RecordingState.CLOSED or reference <= cutoff:
+                due.append(rid)
+        return due
