@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from archive.catalog.models import JurisdictionLevel, Stage, WindowKind
@@ -84,12 +86,15 @@ def ingest_files(
 ) -> None:
     """Import existing files as one sealed recording with one session; prints the session id."""
     from archive.importer import import_files
+    from archive.jobs import build_jobs
 
     archive = open_archive(config)
+    jobs = build_jobs(archive.settings, archive_factory=lambda: archive)
     start = started_at.replace(tzinfo=UTC) if started_at and started_at.tzinfo is None \
         else started_at
     result = import_files(archive, files, actor=operator(), window_id=window,
-                          case_number=case, stage=stage, staff_id=staff, started_at=start)
+                          case_number=case, stage=stage, staff_id=staff, started_at=start,
+                          jobs=jobs)
     if as_json:
         print_json({"session_id": result.session_id, "recording_id": result.recording_id,
                     "segments": result.segments, "sealed": result.sealed})
@@ -127,13 +132,14 @@ def verify(
     if as_json:
         typer.echo(report.to_json())
     else:
-        console.print(f"[bold]{report.target}[/bold]")
+        out = Console(highlight=False)
+        out.print(f"[bold]{escape(report.target)}[/bold]")
         for check in report.checks:
             mark = "[green]PASS[/green]" if check.ok else "[red]FAIL[/red]"
-            where = f" [{check.subject}]" if check.subject else ""
-            console.print(f"  {mark} {check.name}{where}: {check.detail}")
-        console.print("[green]all checks passed[/green]" if report.ok else
-                      "[red]verification FAILED[/red]")
+            where = f" ({check.subject})" if check.subject else ""
+            out.print(f"  {mark} {escape(check.name + where)}: {escape(check.detail)}")
+        out.print("[green]all checks passed[/green]" if report.ok else
+                  "[red]verification FAILED[/red]")
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -11,6 +11,7 @@ from archive import ingest
 from archive.catalog.models import RecordingOrigin, Stage
 from archive.digest import sha256_file
 from archive.errors import InvalidInputError, SigningUnavailableError
+from archive.jobs import RECORDING_SEALED, SEGMENT_STORED, Jobs
 from archive.media import content_type_of, probe_duration_s
 from archive.services import Archive
 
@@ -26,7 +27,7 @@ class ImportResult:
 def import_files(
     archive: Archive, files: Sequence[Path], *, actor: ingest.Actor, window_id: str,
     case_number: str | None, stage: Stage | None, staff_id: str | None,
-    started_at: datetime | None = None,
+    started_at: datetime | None = None, jobs: Jobs | None = None,
 ) -> ImportResult:
     """Store the files in order as one recording through the ingest path, then seal it.
 
@@ -56,14 +57,20 @@ def import_files(
                                         recording_id=recording.id, meta=meta, body=body,
                                         size=size, body_sha256=sha)
         moment, prev = end, result.chain_hash
+        if jobs is not None and result.created:
+            jobs.emit(SEGMENT_STORED, recording.id, seq)
     session = ingest.open_session(
         archive.catalog, actor=actor, recording_id=recording.id, started_at=first_start,
         ended_at=moment, case_number=case_number, stage=stage, staff_id=staff_id)
     ingest.close_recording(archive.catalog, actor=actor, recording_id=recording.id,
                            ended_at=moment)
+    seal = None
     try:
-        sealed = archive.sealer.seal_recording(recording.id, now=datetime.now(UTC)) is not None
+        seal = archive.sealer.seal_recording(recording.id, now=datetime.now(UTC))
+        sealed = seal is not None
     except SigningUnavailableError:
         sealed = False  # stays "awaiting seal"; the worker's scheduled job retries
+    if jobs is not None and seal is not None:
+        jobs.emit(RECORDING_SEALED, recording.id, seal.number)
     return ImportResult(recording_id=recording.id, session_id=session.id,
                         segments=len(probed), sealed=sealed)

@@ -63,6 +63,28 @@ class SealResult:
     timestamp_at: datetime
 
 
+@dataclass(frozen=True)
+class DocumentSeal:
+    """Where a sealed document (transcript, certificate, log head) and its proofs are kept."""
+
+    kind: str
+    ref: str
+    sha256: str
+    objects: dict[str, Any]  # file name -> {"key", "version_id", "sha256", "size"}
+    log_index: int
+    tree_head_id: int
+    tree_size: int
+    timestamp_at: datetime
+
+    @property
+    def log_entry(self) -> bytes:
+        return document_log_entry(self.kind, self.ref, self.sha256)
+
+
+def document_log_entry(kind: str, ref: str, sha256: str) -> bytes:
+    return log_entry_bytes(kind, ref=ref, sha256=sha256)
+
+
 class Sealer:
     """Seals recordings; idempotent: a recording whose content is already sealed is left alone."""
 
@@ -107,6 +129,34 @@ class Sealer:
             except BaseException:
                 self.log.invalidate()
                 raise
+
+    def seal_document(self, *, kind: str, ref: str, prefix: str, name: str, data: bytes,
+                      retain_until: datetime, now: datetime,
+                      content_type: str = "application/json") -> DocumentSeal:
+        """Sign and timestamp derived evidence, store it under lock at `prefix`, log it.
+
+        Used for transcripts, disposal certificates and access-log heads: `data` is stored
+        as `<name>.json` beside `<name>.p7s`, `<name>.tsr`, the chain and CRLs.
+
+        Raises:
+            SigningUnavailableError: signer or TSA down; nothing is logged, retry later.
+        """
+        cms = self.signer.sign(data)
+        timestamp_at = self.check(data, cms)
+        objects = self._store_signed(prefix, name, data, cms, retain_until, content_type)
+        digest = hashlib.sha256(data).hexdigest()
+        with self.catalog.write() as db:
+            self.catalog.lock_log(db)
+            try:
+                _, size = self.log.append(db, [LogEntry(kind, ref, document_log_entry(
+                    kind, ref, digest))])
+                head = self._sign_tree_head(db, size, now)
+            except BaseException:
+                self.log.invalidate()
+                raise
+            return DocumentSeal(kind=kind, ref=ref, sha256=digest, objects=objects,
+                                log_index=size, tree_head_id=head.id, tree_size=size,
+                                timestamp_at=timestamp_at)
 
     def _snapshot(self, db: DBSession, recording_id: str,
                   now: datetime) -> tuple[dict[str, Any], int, datetime] | None:

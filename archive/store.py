@@ -181,7 +181,7 @@ class ObjectStore:
         secure: bool = False,
         region: str | None = None,
         connect_timeout_s: float = 3.0,
-        read_timeout_s: float = 30.0,
+        read_timeout_s: float = 15.0,
         ca_file: Path | None = None,
     ) -> None:
         self._bucket = bucket

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session as DBSession
 
 from archive.catalog.db import Catalog
-from archive.catalog.models import Seal, Segment, Session, TreeHead
+from archive.catalog.models import Segment, Session, TreeHead
 from archive.contents import RecordingContents, load_contents
 from archive.digest import chain_hash, genesis_hash
 from archive.errors import ArchiveError, NotFoundError
@@ -92,7 +92,11 @@ class RecordingVerifier:
                 self._check_manifest(report, loaded, manifest)
             # 7. The seal is in the transparency log under a signed tree head.
             if loaded.seal is not None and loaded.head is not None:
-                self._check_log(db, report, loaded.seal, loaded.head)
+                seal = loaded.seal
+                entry = log_entry_bytes("manifest", recording=seal.recording_id,
+                                        seal=seal.number, sha256=seal.manifest_sha256)
+                self.check_log(db, report, entry=entry, log_index=seal.log_index,
+                               head=loaded.head)
         return report
 
     def _check_chain(self, report: Report, loaded: RecordingContents) -> None:
@@ -205,12 +209,42 @@ class RecordingVerifier:
             report.add("manifest chain head", head_ok, "matches" if head_ok else
                        "sealed chain head differs from the catalog", subject)
 
-    def _check_log(self, db: DBSession, report: Report, seal: Seal, head: TreeHead) -> None:
+    def verify_document(self, *, name: str, objects: dict[str, Any], entry: bytes,
+                        log_index: int, tree_head_id: int) -> Report:
+        """Check a sealed document (see Sealer.seal_document): bytes, signature, log."""
         from archive.signing import verify_detached
 
-        subject = f"log leaf {seal.log_index}"
-        entry = log_entry_bytes("manifest", recording=seal.recording_id, seal=seal.number,
-                                sha256=seal.manifest_sha256)
+        report = Report(target=f"document {name}")
+        try:
+            data = self._read(objects[f"{name}.json"])
+            cms = self._read(objects[f"{name}.p7s"])
+            result = verify_detached(data, cms, trust_roots=self.trust_roots, crls=self.crls)
+        except (ArchiveError, KeyError) as exc:
+            report.add("signature", False, f"{getattr(exc, 'reason', 'missing')}: {exc}")
+            return report
+        report.add("signature", True, f"signed by {result.signer_subject}, timestamped "
+                   f"{result.timestamp_time.isoformat()}")
+        import hashlib
+        import json as _json
+
+        logged = _json.loads(entry)
+        same = logged.get("sha256") == hashlib.sha256(data).hexdigest()
+        report.add("document hash", same, "the log entry names these bytes" if same else
+                   "the log entry names other bytes")
+        with self.catalog.read() as db:
+            head = db.get(TreeHead, tree_head_id)
+            if head is None:
+                report.add("log inclusion", False, f"tree head {tree_head_id} is missing")
+            else:
+                self.check_log(db, report, entry=entry, log_index=log_index, head=head)
+        return report
+
+    def check_log(self, db: DBSession, report: Report, *, entry: bytes, log_index: int,
+                  head: TreeHead) -> None:
+        """Step 7: the entry is leaf `log_index` under a signed, timestamped tree head."""
+        from archive.signing import verify_detached
+
+        subject = f"log leaf {log_index}"
         try:
             statement = self._read(head.objects["head.json"])
             cms = self._read(head.objects["head.p7s"])
@@ -221,17 +255,16 @@ class RecordingVerifier:
             return
         signed = json.loads(statement)
         try:
-            stored_leaf = self.log.leaf_hash(db, seal.log_index)
-            proof = self.log.prove_inclusion(db, seal.log_index, signed["size"])
+            stored_leaf = self.log.leaf_hash(db, log_index)
+            proof = self.log.prove_inclusion(db, log_index, signed["size"])
             if stored_leaf != leaf_hash_of(entry):
-                raise ArchiveError("log leaf does not hold this seal's manifest hash",
-                                   reason="leaf_mismatch")
+                raise ArchiveError("log leaf does not hold this entry", reason="leaf_mismatch")
             verify_inclusion_proof(entry=entry, root_hex=signed["root"], proof=proof,
-                                   index=seal.log_index, size=signed["size"])
+                                   index=log_index, size=signed["size"])
         except (ArchiveError, ValueError) as exc:
             report.add("log inclusion", False, str(exc), subject)
             return
-        report.add("log inclusion", True, f"manifest is leaf {seal.log_index} of the signed "
+        report.add("log inclusion", True, f"entry is leaf {log_index} of the signed "
                    f"tree of {signed['size']} (root {signed['root'][:16]}…)", subject)
 
 

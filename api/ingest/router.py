@@ -16,6 +16,7 @@ from api.ingest import schemas
 from archive import ingest
 from archive.catalog.models import Recording, RecordingOrigin
 from archive.errors import InvalidInputError, NotFoundError
+from archive.jobs import RECORDING_CLOSED, SEGMENT_STORED
 
 router = APIRouter(
     prefix="/api/v1/ingest", tags=["ingest"],
@@ -58,6 +59,7 @@ def get_recording(recording_id: str, archive: ArchiveDep,
 @router.put("/recordings/{recording_id}/segments/{seq}")
 async def put_segment(
     recording_id: str, seq: int, request: Request, archive: ArchiveDep, actor: DeviceActor,
+    jobs: JobsDep,
     sha256: Annotated[str, Query(pattern="^[0-9a-f]{64}$")],
     prev_hash: Annotated[str, Query(pattern="^[0-9a-f]{64}$")],
     started_at: Annotated[datetime, Query()],
@@ -90,6 +92,8 @@ async def put_segment(
             ingest.put_segment, archive.catalog, archive.store, actor=actor,
             recording_id=recording_id, meta=meta, body=spool, size=size,  # type: ignore[arg-type]
             body_sha256=digest.hexdigest())
+    if result.created:
+        jobs.emit(SEGMENT_STORED, recording_id, result.seq)
     return schemas.SegmentOut(seq=result.seq, sha256=result.sha256,
                               chain_hash=result.chain_hash, version_id=result.version_id,
                               created=result.created)
@@ -136,7 +140,7 @@ def close_recording(recording_id: str, body: schemas.CloseIn, archive: ArchiveDe
                     actor: DeviceActor, jobs: JobsDep) -> schemas.RecordingOut:
     recording = ingest.close_recording(archive.catalog, actor=actor,
                                        recording_id=recording_id, ended_at=body.ended_at)
-    jobs.enqueue("seal_recording", recording_id)
+    jobs.emit(RECORDING_CLOSED, recording_id)
     return _recording_out(recording)
 
 
