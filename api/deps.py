@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from archive import registry
+from archive import access, registry
+from archive.access import Principal
 from archive.catalog.models import Device
 from archive.errors import PermissionDeniedError
 from archive.ingest import Actor
@@ -39,6 +40,18 @@ def get_device(
                                             now=datetime.now(UTC))
 
 
+def get_principal(
+    archive: Annotated[Archive, Depends(get_archive)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """A person, by API token (the web UI's login sessions come with the web service)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise PermissionDeniedError("an API token is required", reason="no_token")
+    with archive.catalog.read() as db:
+        return access.authenticate_api_token(db, token=credentials.credentials,
+                                             now=datetime.now(UTC))
+
+
 def get_device_actor(device: Annotated[Device, Depends(get_device)]) -> Actor:
     return Actor.of_device(device)
 
@@ -47,3 +60,4 @@ ArchiveDep = Annotated[Archive, Depends(get_archive)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 DeviceDep = Annotated[Device, Depends(get_device)]
 DeviceActor = Annotated[Actor, Depends(get_device_actor)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from archive.catalog.models import JurisdictionLevel, Stage, WindowKind
+from archive.catalog.models import JurisdictionLevel, Role, Stage, WindowKind
 from archive.cli import ConfigOpt, console, fail, print_json, settings_from
 from archive.ingest import Actor
 from archive.services import Archive
@@ -65,6 +65,30 @@ def add_device(id: str, name: str, jurisdiction: str, config: ConfigOpt = None) 
     archive = open_archive(config)
     with archive.catalog.write() as db:
         _, token = registry.create_device(db, id=id, name=name, jurisdiction_id=jurisdiction)
+    typer.echo(token)
+
+
+@admin.command("add-user")
+def add_user(id: str, name: str, role: Role, jurisdiction: str,
+             config: ConfigOpt = None) -> None:
+    """Add a person with a role, scoped to a jurisdiction subtree."""
+    from archive import access
+
+    archive = open_archive(config)
+    with archive.catalog.write() as db:
+        access.create_user(db, id=id, name=name, role=role, jurisdiction_id=jurisdiction)
+    console.print(f"user {id} added")
+
+
+@admin.command("add-token")
+def add_token(user: str, label: Annotated[str, typer.Option()] = "",
+              config: ConfigOpt = None) -> None:
+    """Issue an API token for a person (printed once)."""
+    from archive import access
+
+    archive = open_archive(config)
+    with archive.catalog.write() as db:
+        token = access.create_api_token(db, user_id=user, label=label)
     typer.echo(token)
 
 

@@ -273,3 +273,38 @@ class TreeHead(Base):
 
 Index("ix_segments_recording_seq", Segment.recording_id, Segment.seq)
 Index("ix_sessions_case_stage", Session.case_id, Session.stage)
+
+
+class Role(enum.StrEnum):
+    """Roles of people (the brief's users)."""
+
+    WINDOW_STAFF = "window_staff"
+    SUPERVISOR = "supervisor"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class User(Base):
+    """A person, scoped to a jurisdiction subtree."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token for scripts acting as a person; stored only as a hash."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
