@@ -156,7 +156,7 @@ def verify(
     if as_json:
         typer.echo(report.to_json())
     else:
-        out = Console(highlight=False)
+        out = Console(highlight=False, soft_wrap=True)
         out.print(f"[bold]{escape(report.target)}[/bold]")
         for check in report.checks:
             mark = "[green]PASS[/green]" if check.ok else "[red]FAIL[/red]"

@@ -162,7 +162,8 @@ def put_segment(
         if existing is not None:
             return _repeat_or_conflict(existing, meta)
         _check_appendable(recording, meta)
-        key = f"recordings/{recording_id}/segments/{meta.seq:06d}.{CONTENT_TYPES[meta.content_type]}"
+        suffix = CONTENT_TYPES[meta.content_type]
+        key = f"recordings/{recording_id}/segments/{meta.seq:06d}.{suffix}"
         retain_until = recording.retain_until
     stored = store.put_locked(
         key, body, length=size, sha256_hex=meta.sha256, retain_until=retain_until,

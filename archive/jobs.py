@@ -90,7 +90,7 @@ def build_jobs(settings: Settings, *, immediate: bool = False,
     registry = JobRegistry(huey=huey, settings=settings, archive=archive)
     jobs = Jobs(huey=huey, registry=registry)
 
-    @huey.task(retries=SEAL_RETRIES, retry_delay=SEAL_RETRY_DELAY_S)
+    @huey.task(retries=SEAL_RETRIES, retry_delay=SEAL_RETRY_DELAY_S)  # type: ignore[untyped-decorator]
     def seal_recording(recording_id: str) -> None:
         try:
             result = archive().sealer.seal_recording(recording_id, now=datetime.now(UTC))
@@ -100,7 +100,7 @@ def build_jobs(settings: Settings, *, immediate: bool = False,
         if result is not None:
             jobs.emit(RECORDING_SEALED, recording_id, result.number)
 
-    @huey.periodic_task(crontab(minute="*"))
+    @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
     def seal_due() -> None:
         for recording_id in recordings_due(archive().catalog, now=datetime.now(UTC),
                                            interval_s=settings.archive.seal_interval_s):

@@ -1,4 +1,4 @@
-"""Catalog entities that access control and search need: jurisdictions, windows, devices, staff, cases."""
+"""Catalog entities access control and search need: jurisdictions, windows, devices, staff."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from archive.catalog.models import (
 from archive.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 
 _LEVEL_ORDER = list(JurisdictionLevel)
-TOKEN_PREFIX = "aidrec_dev_"
+TOKEN_PREFIX = "aidrec_dev_"  # noqa: S105 - a prefix, not a secret
 
 
 def create_jurisdiction(

@@ -1,4 +1,4 @@
-"""Seals: sign and timestamp a recording's manifest, store it under lock, log it, sign the tree head."""
+"""Seals: sign and timestamp manifests, store them under lock, log them, sign tree heads."""
 
 from __future__ import annotations
 

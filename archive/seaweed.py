@@ -214,7 +214,10 @@ class SeaweedServer:
         try:
             process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            logger.warning("seaweed_kill", extra={"pid": process.pid})
+            # Seen after large GETs: weed's volume server waits on its open connections.
+            logger.warning(
+                "seaweed_kill; last log lines:\n%s", self.log_tail(), extra={"pid": process.pid}
+            )
             _signal_group(process.pid, signal.SIGKILL)
             process.wait()
 
@@ -265,11 +268,12 @@ class SeaweedServer:
         """
         admin = (f"provision-{secrets.token_hex(8)}", secrets.token_urlsafe(30))
         self._write_s3_config(admin=admin)
-        self._spawn(binary, timeout_s)
         try:
+            self._spawn(binary, timeout_s)
             _create_locked_buckets(self.endpoint, admin, buckets)
         finally:
             self.stop()
+            self._write_s3_config(admin=None)  # the admin keys must not outlive this step
         done = sorted({*self._provisioned_buckets(), *buckets})
         (self._data_dir / PROVISIONED_FILE).write_text(json.dumps(done), encoding="utf-8")
 

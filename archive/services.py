@@ -9,7 +9,7 @@ from pathlib import Path
 
 from archive.catalog.db import Catalog
 from archive.errors import ConfigurationError
-from archive.sealing import SealMaterial, Sealer
+from archive.sealing import Sealer, SealMaterial
 from archive.settings import Settings
 from archive.store import ObjectStore
 from archive.translog import TransparencyLog
@@ -56,8 +56,8 @@ class Archive:
         roots = self.trust_roots
         crls = list(signing.crls)
 
-        def check(data: bytes, cms: bytes) -> datetime:
-            return verify_detached(data, cms, trust_roots=roots, crls=crls).timestamp_time
+        def check(data: bytes, cms_der: bytes) -> datetime:
+            return verify_detached(data, cms_der, trust_roots=roots, crls=crls).timestamp_time
 
         chain_pem = b"".join(p.read_bytes() for p in [signing.cert, *signing.chain])
         material = SealMaterial(chain_pem=chain_pem,

@@ -1,4 +1,4 @@
-"""The local stack: SeaweedFS, a dev PKI, an OpenSSL TSA, the API and the worker, under AIDREC_HOME."""
+"""The local stack under AIDREC_HOME: SeaweedFS, dev PKI, OpenSSL TSA, API and worker."""
 
 from __future__ import annotations
 

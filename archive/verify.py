@@ -185,7 +185,8 @@ class RecordingVerifier:
         return self.store.read_verified(ref["key"], version_id=ref["version_id"],
                                         sha256_hex=ref["sha256"])
 
-    def _check_manifest(self, report: Report, loaded: RecordingContents, manifest: dict[str, Any]) -> None:
+    def _check_manifest(self, report: Report, loaded: RecordingContents,
+                        manifest: dict[str, Any]) -> None:
         subject = f"seal {loaded.seal.number}" if loaded.seal else ""
         sealed_count = manifest["chain"]["segment_count"]
         expected = [segment_entry(s) for s in loaded.segments[:sealed_count]]

@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 @dataclass(frozen=True)
-class TestStack:
+class LocalStack:
     root: Path
     pki: DevPki
     tsa: TsaServer
@@ -53,7 +53,7 @@ class TestStack:
 
 
 @pytest.fixture(scope="session")
-def test_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
+def test_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("stack")
     pki = ensure_dev_pki(root / "pki")
     tsa = TsaServer(pki=pki, port=free_port())
@@ -63,7 +63,7 @@ def test_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
                             access_key=access_key, secret_key=secret_key, buckets=[BUCKET])
     seaweed.start()
     try:
-        yield TestStack(root, pki, tsa, seaweed, access_key, secret_key)
+        yield LocalStack(root, pki, tsa, seaweed, access_key, secret_key)
     finally:
         seaweed.stop()
         tsa.stop()
@@ -105,7 +105,7 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 
 @pytest.fixture
-def settings(test_stack: TestStack, catalog_url: str, tmp_path: Path) -> Settings:
+def settings(test_stack: LocalStack, catalog_url: str, tmp_path: Path) -> Settings:
     return test_stack.settings(home=tmp_path / "home", catalog_url=catalog_url)
 
 
