@@ -122,34 +122,59 @@ def _ensure_pki(directory: Path, *, now: datetime | None, label: str) -> DevPki:
     with _locked(pki):
         # A regenerated issuer invalidates everything below it, so `fresh` flows down the chain.
         root, fresh = _ensure_identity(
-            pki.root_cert, pki.root_key, issuer=None, force=False,
+            pki.root_cert,
+            pki.root_key,
+            issuer=None,
+            force=False,
             make=lambda: _make_ca(f"{label} root CA", None, _ROOT_LIFETIME, None, moment),
         )
         intermediate, fresh = _ensure_identity(
-            pki.intermediate_cert, pki.intermediate_key, issuer=root, force=fresh,
+            pki.intermediate_cert,
+            pki.intermediate_key,
+            issuer=root,
+            force=fresh,
             make=lambda: _make_ca(
                 f"{label} intermediate CA", root, _INTERMEDIATE_LIFETIME, 0, moment
             ),
         )
         _ensure_identity(
-            pki.signer_cert, pki.signer_key, issuer=intermediate, force=fresh,
+            pki.signer_cert,
+            pki.signer_key,
+            issuer=intermediate,
+            force=fresh,
             make=lambda: _make_signer(intermediate, moment),
         )
-        _, tsa_fresh = _ensure_identity(
-            pki.tsa_cert, pki.tsa_key, issuer=intermediate, force=fresh,
+        _ensure_identity(
+            pki.tsa_cert,
+            pki.tsa_key,
+            issuer=intermediate,
+            force=fresh,
             make=lambda: _make_tsa(f"{label} TSA", intermediate, moment),
         )
         if fresh or not pki.chain.exists():
             chain = [intermediate.cert, root.cert]
             _write_atomic(pki.chain, b"".join(_cert_pem(c) for c in chain))
-        if fresh or not (pki.root_crl.exists() and pki.intermediate_crl.exists()):
+        if fresh or _crls_due(pki, moment):
             _write_crls(pki, root=root, intermediate=intermediate, now=moment, revoked=())
-        if not pki.tsa_serial.exists() or tsa_fresh:
+        # Never reset: RFC 3161 serials must stay unique for the TSA name, even with a new key.
+        if not pki.tsa_serial.exists():
             _write_atomic(pki.tsa_serial, b"01\n")
         conf = _tsa_conf(pki).encode()
         if not pki.tsa_config.exists() or pki.tsa_config.read_bytes() != conf:
             _write_atomic(pki.tsa_config, conf)
     return pki
+
+
+def _crls_due(pki: DevPki, now: datetime) -> bool:
+    # Verifiers refuse a CRL past its nextUpdate: reissue once half its lifetime has passed,
+    # so that a stack started at least every two weeks never serves a stale one.
+    for path in (pki.root_crl, pki.intermediate_crl):
+        crl = _load_crl(path)
+        if crl is None or crl.next_update_utc is None:
+            return True
+        if crl.next_update_utc - now < _CRL_LIFETIME / 2:
+            return True
+    return False
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -247,11 +272,7 @@ def _make_ca(
     now: datetime,
 ) -> _Identity:
     key = ec.generate_private_key(ec.SECP256R1())
-    usage = x509.KeyUsage(
-        digital_signature=False, content_commitment=False, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-        encipher_only=False, decipher_only=False,
-    )
+    usage = _key_usage(ca=True)
     extensions: list[tuple[x509.ExtensionType, bool]] = [
         (x509.BasicConstraints(ca=True, path_length=path_length), True),
         (usage, True),
@@ -262,12 +283,7 @@ def _make_ca(
 
 def _make_signer(issuer: _Identity, now: datetime) -> _Identity:
     key = ec.generate_private_key(ec.SECP256R1())
-    # nonRepudiation (content_commitment) is what pyHanko's CMS validation requires of a signer.
-    usage = x509.KeyUsage(
-        digital_signature=True, content_commitment=True, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-        encipher_only=False, decipher_only=False,
-    )
+    usage = _key_usage(ca=False)
     extensions: list[tuple[x509.ExtensionType, bool]] = [
         (x509.BasicConstraints(ca=False, path_length=None), True),
         (usage, True),
@@ -278,11 +294,7 @@ def _make_signer(issuer: _Identity, now: datetime) -> _Identity:
 
 def _make_tsa(common_name: str, issuer: _Identity, now: datetime) -> _Identity:
     key = ec.generate_private_key(ec.SECP256R1())
-    usage = x509.KeyUsage(
-        digital_signature=True, content_commitment=True, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-        encipher_only=False, decipher_only=False,
-    )
+    usage = _key_usage(ca=False)
     # RFC 3161 2.3: the TSA certificate carries exactly timeStamping, marked critical.
     eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
     extensions: list[tuple[x509.ExtensionType, bool]] = [
@@ -292,6 +304,22 @@ def _make_tsa(common_name: str, issuer: _Identity, now: datetime) -> _Identity:
     ]
     cert = _issue(_name(common_name), key, issuer, _LEAF_LIFETIME, extensions, now)
     return _Identity(key=key, cert=cert)
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    # Leaves: digitalSignature + nonRepudiation (content_commitment), which pyHanko's CMS
+    # validation requires of a signer. CAs: certificate and CRL signing only.
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=not ca,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def _issue(
@@ -333,7 +361,9 @@ def _crl_distribution_point(issuer: _Identity) -> x509.CRLDistributionPoints:
     url = _CRL_URL.format(issuer="root" if is_root else "intermediate")
     point = x509.DistributionPoint(
         full_name=[x509.UniformResourceIdentifier(url)],
-        relative_name=None, reasons=None, crl_issuer=None,
+        relative_name=None,
+        reasons=None,
+        crl_issuer=None,
     )
     return x509.CRLDistributionPoints([point])
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -43,6 +45,11 @@ class SignatureChecker(Protocol):
     """Verifies what the signer made; returns the timestamp time."""
 
     def __call__(self, data: bytes, cms_der: bytes) -> datetime: ...
+
+
+def _FOREVER() -> datetime:  # noqa: N802 - reads as the constant it stands for
+    """Tree heads and trust snapshots outlive every recording: a century of lock."""
+    return datetime.now(UTC) + timedelta(days=36500)
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,9 @@ class Sealer:
         self.material = material
         self.log = log
         self.retention_days = retention_days
+        self._lock = threading.Lock()
+        self._trust: dict[str, Any] | None = None
+        self._checked_once = False
 
     def seal_recording(self, recording_id: str, *, now: datetime) -> SealResult | None:
         """Seal the recording's current revision, or return None if it is already sealed.
@@ -116,7 +126,7 @@ class Sealer:
         except SigningUnavailableError:
             self._mark_awaiting(recording_id)
             raise
-        timestamp_at = self.check(data, cms)
+        timestamp_at = self._timestamp_of(data, cms)
         number = manifest["seal"]["number"]
         prefix = f"recordings/{recording_id}/seals/{number:06d}"
         objects = self._store_signed(prefix, "manifest", data, cms, retain_until,
@@ -142,7 +152,7 @@ class Sealer:
             SigningUnavailableError: signer or TSA down; nothing is logged, retry later.
         """
         cms = self.signer.sign(data)
-        timestamp_at = self.check(data, cms)
+        timestamp_at = self._timestamp_of(data, cms)
         objects = self._store_signed(prefix, name, data, cms, retain_until, content_type)
         digest = hashlib.sha256(data).hexdigest()
         with self.catalog.write() as db:
@@ -183,6 +193,22 @@ class Sealer:
                            now + timedelta(days=self.retention_days))
         return manifest, recording.revision, retain_until
 
+    def _timestamp_of(self, data: bytes, cms: bytes) -> datetime:
+        """The RFC 3161 time of a fresh signature.
+
+        The first signature of each process is fully verified against the trust roots, so a
+        misconfigured signer or TSA fails loudly before anything is stored; later ones only
+        have their token read (the verifier checks every seal again when asked).
+        """
+        with self._lock:
+            if not self._checked_once:
+                moment = self.check(data, cms)
+                self._checked_once = True
+                return moment
+        from archive.signing import timestamp_time
+
+        return timestamp_time(cms)
+
     def _store_signed(self, prefix: str, name: str, data: bytes, cms: bytes,
                       retain_until: datetime, content_type: str) -> dict[str, Any]:
         from archive.signing import timestamp_token_der
@@ -191,20 +217,41 @@ class Sealer:
             f"{name}.json": (data, content_type),
             f"{name}.p7s": (cms, "application/pkcs7-signature"),
             f"{name}.tsr": (timestamp_token_der(cms), "application/timestamp-reply"),
-            "chain.pem": (self.material.chain_pem, "application/x-pem-file"),
         }
-        for crl_name, crl in self.material.crls.items():
-            files[crl_name] = (crl, "application/pkix-crl")
-        objects: dict[str, Any] = {}
-        for file_name, (payload, ctype) in files.items():
-            digest = hashlib.sha256(payload).hexdigest()
-            stored = self.store.put_locked(
-                f"{prefix}/{file_name}", payload, length=len(payload), sha256_hex=digest,
-                retain_until=retain_until, content_type=ctype,
-            )
-            objects[file_name] = {"key": stored.key, "version_id": stored.version_id,
+        with ThreadPoolExecutor(max_workers=len(files)) as pool:
+            refs = dict(zip(files, pool.map(
+                lambda item: self._put(f"{prefix}/{item[0]}", *item[1], retain_until),
+                files.items()), strict=True))
+        return {**refs, **self._trust_refs()}
+
+    def _put(self, key: str, payload: bytes, content_type: str,
+             retain_until: datetime) -> dict[str, Any]:
+        digest = hashlib.sha256(payload).hexdigest()
+        stored = self.store.put_locked(key, payload, length=len(payload), sha256_hex=digest,
+                                       retain_until=retain_until, content_type=content_type)
+        return {"key": stored.key, "version_id": stored.version_id, "sha256": digest,
+                "size": len(payload)}
+
+    def _trust_refs(self) -> dict[str, Any]:
+        """Chain and CRL snapshots, stored once per content under `trust/` and shared by seals."""
+        with self._lock:
+            if self._trust is not None:
+                return self._trust
+            files = {"chain.pem": (self.material.chain_pem, "application/x-pem-file")}
+            files.update({n: (c, "application/pkix-crl") for n, c in self.material.crls.items()})
+            refs: dict[str, Any] = {}
+            for name, (payload, ctype) in files.items():
+                digest = hashlib.sha256(payload).hexdigest()
+                key = f"trust/{digest}/{name}"
+                found = [v for v in self.store.list_versions(key)
+                         if v.key == key and not v.is_delete_marker and v.size == len(payload)]
+                if found:
+                    refs[name] = {"key": key, "version_id": found[0].version_id,
                                   "sha256": digest, "size": len(payload)}
-        return objects
+                else:
+                    refs[name] = self._put(key, payload, ctype, _FOREVER())
+            self._trust = refs
+            return refs
 
     def _log_and_record(self, db: DBSession, manifest: dict[str, Any], data: bytes,
                         objects: dict[str, Any], revision: int, timestamp_at: datetime,
@@ -256,8 +303,8 @@ class Sealer:
                                     "size": size, "root": root, "algorithm": "rfc6962-sha256",
                                     "signed_at": iso(now)})
         cms = self.signer.sign(statement)
-        timestamp_at = self.check(statement, cms)
-        retain_until = now + timedelta(days=36500)  # tree heads are kept for good
+        timestamp_at = self._timestamp_of(statement, cms)
+        retain_until = _FOREVER()
         objects = self._store_signed(f"log/heads/{size:012d}", "head", statement, cms,
                                      retain_until, "application/json")
         head = TreeHead(size=size, root=root, objects=objects, timestamp_at=timestamp_at)

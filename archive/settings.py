@@ -116,6 +116,39 @@ class Settings(BaseSettings):
         return self.public_url or f"http://127.0.0.1:{self.ports.api}"
 
 
+def to_toml(settings: Settings) -> str:
+    """The settings as a TOML file (secrets included), e.g. for child processes."""
+    lines: list[str] = []
+    tables: list[tuple[str, BaseModel]] = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, BaseModel):
+            tables.append((name, value))
+        elif value is not None:
+            lines.append(f"{name} = {_toml_value(value)}")
+    for table, model in tables:
+        lines.append(f"\n[{table}]")
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if value is not None:
+                lines.append(f"{name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
 def _toml_files(*sources: PydanticBaseSettingsSource) -> list[Path]:
     """An explicit config file (AIDREC_CONFIG) wins over the stack's generated local.toml."""
     import os

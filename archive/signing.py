@@ -118,6 +118,7 @@ class CmsSigner:
             content_info = _run_sync(lambda: self._sign(data))
         except (OSError, TimeoutError) as exc:
             # TimestampRequestError is an OSError; never fall back to an unstamped signature.
+            logger.warning("tsa_unavailable", extra={"tsa_url": self._tsa_url, "error": str(exc)})
             raise SigningUnavailableError(
                 f"got no timestamp from {self._tsa_url}: {exc}", reason="tsa_unavailable"
             ) from exc
@@ -359,14 +360,13 @@ def _load_private_key(path: Path) -> PrivateKeyTypes:
     try:
         raw = path.read_bytes()
         loader = (
-            serialization.load_pem_private_key if pem.detect(raw)
+            serialization.load_pem_private_key
+            if pem.detect(raw)
             else serialization.load_der_private_key
         )
         return loader(raw, password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise SigningError(
-            f"got unreadable signing key {path}: {exc}", reason="bad_key"
-        ) from exc
+        raise SigningError(f"got unreadable signing key {path}: {exc}", reason="bad_key") from exc
 
 
 def _load_one_cert(path: Path) -> asn1_x509.Certificate:
@@ -378,9 +378,7 @@ def _load_one_cert(path: Path) -> asn1_x509.Certificate:
     return certs[0]
 
 
-def _load_certs(
-    paths: Sequence[Path], *, error: type[ArchiveError]
-) -> list[asn1_x509.Certificate]:
+def _load_certs(paths: Sequence[Path], *, error: type[ArchiveError]) -> list[asn1_x509.Certificate]:
     try:
         certs = [asn1_x509.Certificate.load(der) for p in paths for der in _ders(p.read_bytes())]
         for cert in certs:
@@ -418,3 +416,19 @@ def _public_key_der(key: PrivateKeyTypes) -> bytes:
 
 def _to_pyca(cert: asn1_x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(cert.dump())
+
+
+def timestamp_time(cms_der: bytes) -> datetime:
+    """The genTime of the RFC 3161 token inside a CMS signature (no validation).
+
+    Raises:
+        VerificationError: reason malformed or missing_timestamp.
+    """
+    token = cms.ContentInfo.load(timestamp_token_der(cms_der))
+    try:
+        info = token["content"]["encap_content_info"]["content"].parsed
+        moment: datetime = info["gen_time"].native
+    except (KeyError, ValueError, TypeError) as exc:
+        raise VerificationError(f"got an unreadable timestamp token: {exc}",
+                                reason="malformed") from exc
+    return moment

@@ -55,11 +55,21 @@ class _OpenSslTsa:
 
     def reply(self, query_der: bytes) -> bytes:
         """Return the DER TimeStampResp for a DER TimeStampReq (granted or rejected)."""
-        argv = [self._openssl, "ts", "-reply", "-config", str(self._pki.tsa_config),
-                "-queryfile", "/dev/stdin"]
+        argv = [
+            self._openssl,
+            "ts",
+            "-reply",
+            "-config",
+            str(self._pki.tsa_config),
+            "-queryfile",
+            "/dev/stdin",
+        ]
         with self._serial_lock():
             result = subprocess.run(
-                argv, input=query_der, capture_output=True, timeout=_OPENSSL_TIMEOUT_S,
+                argv,
+                input=query_der,
+                capture_output=True,
+                timeout=_OPENSSL_TIMEOUT_S,
                 check=False,
             )
         if result.returncode != 0 or not result.stdout:
@@ -196,8 +206,10 @@ class TsaServer:
                 reason="bind_failed",
             ) from exc
         thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.2},
-            name=f"tsa-{server.server_port}", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name=f"tsa-{server.server_port}",
+            daemon=True,
         )
         self._server, self._thread = server, thread
         thread.start()

@@ -13,12 +13,12 @@ from pyhanko.sign import signers
 from sqlalchemy import update
 
 from archive.catalog.models import LogLeaf, Recording, Seal, Segment
+from archive.ephemeral import EphemeralStack
 from archive.errors import ObjectLockedError
 from archive.pki import make_throwaway_pki
 from archive.services import Archive
 from archive.signing import CmsSigner
 from archive.verify import Report
-from tests.conftest import LocalStack
 from tests.support import bootstrap_tree, make_media
 
 pytestmark = pytest.mark.usefixtures("test_stack")
@@ -89,7 +89,7 @@ def _manifest(archive: Archive, recording_id: str) -> bytes:
     )
 
 
-def catalog_hash_changed(archive: Archive, rid: str, _stack: LocalStack) -> None:
+def catalog_hash_changed(archive: Archive, rid: str, _stack: EphemeralStack) -> None:
     with archive.catalog.write() as db:
         db.execute(
             update(Segment)
@@ -98,7 +98,7 @@ def catalog_hash_changed(archive: Archive, rid: str, _stack: LocalStack) -> None
         )
 
 
-def segment_swapped(archive: Archive, rid: str, _stack: LocalStack) -> None:
+def segment_swapped(archive: Archive, rid: str, _stack: EphemeralStack) -> None:
     """Segment 1's key gets new bytes; catalog repointed with consistent hashes and chain."""
     from sqlalchemy import select
 
@@ -130,14 +130,14 @@ def segment_swapped(archive: Archive, rid: str, _stack: LocalStack) -> None:
         recording.chain_head = link
 
 
-def segment_dropped(archive: Archive, rid: str, _stack: LocalStack) -> None:
+def segment_dropped(archive: Archive, rid: str, _stack: EphemeralStack) -> None:
     from sqlalchemy import delete
 
     with archive.catalog.write() as db:
         db.execute(delete(Segment).where(Segment.recording_id == rid, Segment.seq == 1))
 
 
-def segments_reordered(archive: Archive, rid: str, _stack: LocalStack) -> None:
+def segments_reordered(archive: Archive, rid: str, _stack: EphemeralStack) -> None:
     with archive.catalog.write() as db:
         for old, new in ((0, 100), (1, 0), (100, 1)):
             db.execute(
@@ -147,14 +147,14 @@ def segments_reordered(archive: Archive, rid: str, _stack: LocalStack) -> None:
             )
 
 
-def manifest_byte_changed(archive: Archive, rid: str, _stack: LocalStack) -> None:
+def manifest_byte_changed(archive: Archive, rid: str, _stack: EphemeralStack) -> None:
     data = bytearray(_manifest(archive, rid))
     index = data.index(b'"size":') + len(b'"size":')
     data[index] = ord("9") if data[index] != ord("9") else ord("8")
     _replace_seal_object(archive, rid, "manifest.json", bytes(data))
 
 
-def signature_forged(archive: Archive, rid: str, stack: LocalStack) -> None:
+def signature_forged(archive: Archive, rid: str, stack: EphemeralStack) -> None:
     """A genuine signature by the archive key, but over another document, is attached."""
     signer = CmsSigner(
         key_path=stack.pki.signer_key,
@@ -165,7 +165,7 @@ def signature_forged(archive: Archive, rid: str, stack: LocalStack) -> None:
     _replace_seal_object(archive, rid, "manifest.p7s", signer.sign(b'{"forged":true}'))
 
 
-def signer_untrusted(archive: Archive, rid: str, stack: LocalStack) -> None:
+def signer_untrusted(archive: Archive, rid: str, stack: EphemeralStack) -> None:
     rogue = make_throwaway_pki(stack.root / f"rogue-{rid}")
     signer = CmsSigner(
         key_path=rogue.signer_key,
@@ -176,7 +176,7 @@ def signer_untrusted(archive: Archive, rid: str, stack: LocalStack) -> None:
     _replace_seal_object(archive, rid, "manifest.p7s", signer.sign(_manifest(archive, rid)))
 
 
-def timestamp_missing(archive: Archive, rid: str, stack: LocalStack) -> None:
+def timestamp_missing(archive: Archive, rid: str, stack: EphemeralStack) -> None:
     plain = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
 
         str(stack.pki.signer_key), str(stack.pki.signer_cert), ca_chain_files=[str(stack.pki.chain)]
@@ -190,7 +190,7 @@ def timestamp_missing(archive: Archive, rid: str, stack: LocalStack) -> None:
     _replace_seal_object(archive, rid, "manifest.p7s", cms)
 
 
-def log_leaf_rewritten(archive: Archive, rid: str, _stack: LocalStack) -> None:
+def log_leaf_rewritten(archive: Archive, rid: str, _stack: EphemeralStack) -> None:
     seal = _seal(archive, rid)
     with archive.catalog.write() as db:
         db.execute(
@@ -201,7 +201,7 @@ def log_leaf_rewritten(archive: Archive, rid: str, _stack: LocalStack) -> None:
     archive.log.invalidate()
 
 
-ATTACKS: list[tuple[Callable[[Archive, str, LocalStack], None], str, str]] = [
+ATTACKS: list[tuple[Callable[[Archive, str, EphemeralStack], None], str, str]] = [
     (catalog_hash_changed, "object", "segment 1"),
     (segment_swapped, "manifest segments", "segment 1"),
     (segment_dropped, "chain", "got segment 2, expected 1"),
@@ -218,8 +218,8 @@ ATTACKS: list[tuple[Callable[[Archive, str, LocalStack], None], str, str]] = [
 def test_tampering_is_detected_and_located(
     archive: Archive,
     sealed: str,
-    test_stack: LocalStack,
-    attack: Callable[[Archive, str, LocalStack], None],
+    test_stack: EphemeralStack,
+    attack: Callable[[Archive, str, EphemeralStack], None],
     check: str,
     said: str,
 ) -> None:
