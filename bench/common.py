@@ -47,6 +47,16 @@ def setup_archive(stack: EphemeralStack, home: Path, catalog_url: str | None = N
     return Bench(stack, settings, archive, token, "w1")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its reaped children, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+API_PIDS: list[int] = []
+
+
 @contextmanager
 def api_process(settings: Settings) -> Iterator[str]:
     """The API as its own process (as in production), on a free port."""
@@ -59,6 +69,7 @@ def api_process(settings: Settings) -> Iterator[str]:
     process = subprocess.Popen([sys.executable, "-m", "archive", "api", "--port", str(port)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    API_PIDS.append(process.pid)
     try:
         deadline = time.monotonic() + 60
         while True:
