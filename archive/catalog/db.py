@@ -63,7 +63,8 @@ class Catalog:
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self._write_engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            # Each package adds its own branch of revisions; apply every head.
+            command.upgrade(config, "heads")
 
     def dispose(self) -> None:
         self._read_engine.dispose()
