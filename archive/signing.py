@@ -429,6 +429,7 @@ def timestamp_time(cms_der: bytes) -> datetime:
         info = token["content"]["encap_content_info"]["content"].parsed
         moment: datetime = info["gen_time"].native
     except (KeyError, ValueError, TypeError) as exc:
-        raise VerificationError(f"got an unreadable timestamp token: {exc}",
-                                reason="malformed") from exc
+        raise VerificationError(
+            f"got an unreadable timestamp token: {exc}", reason="malformed"
+        ) from exc
     return moment
