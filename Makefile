@@ -33,7 +33,7 @@ test: system-deps $(STAMP) check
 	$(BIN)/pytest -n 3 --dist loadfile -q $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
-	$(BIN)/python -m bench
+	for b in bench/[a-z]*_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -219,9 +219,10 @@ class Sealer:
             f"{name}.tsr": (timestamp_token_der(cms), "application/timestamp-reply"),
         }
         with ThreadPoolExecutor(max_workers=len(files)) as pool:
-            refs = dict(zip(files, pool.map(
-                lambda item: self._put(f"{prefix}/{item[0]}", *item[1], retain_until),
-                files.items()), strict=True))
+            futures = {name: pool.submit(self._put, f"{prefix}/{name}", payload, ctype,
+                                         retain_until)
+                       for name, (payload, ctype) in files.items()}
+            refs = {name: future.result() for name, future in futures.items()}
         return {**refs, **self._trust_refs()}
 
     def _put(self, key: str, payload: bytes, content_type: str,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +19,9 @@ from pathlib import Path
 import httpx
 from minio import Minio
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from archive.digest import chain_hash  # noqa: E402
-from archive.ephemeral import ephemeral_stack  # noqa: E402
-from bench.common import API_PIDS, Bench, api_process, cpu_seconds, setup_archive, summary  # noqa: E402
+from archive.digest import chain_hash
+from archive.ephemeral import ephemeral_stack
+from bench.common import API_PIDS, Bench, api_process, cpu_seconds, setup_archive, summary
 
 SEGMENTS = int(os.environ.get("BENCH_SEGMENTS", "200"))
 SIZE = 5 * 1024 * 1024

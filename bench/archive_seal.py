@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sys
 import tempfile
 import time
 import uuid
@@ -13,11 +12,10 @@ from pathlib import Path
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from archive import ingest  # noqa: E402
-from archive.catalog.models import RecordingOrigin  # noqa: E402
-from archive.ephemeral import ephemeral_stack  # noqa: E402
-from bench.common import setup_archive, summary  # noqa: E402
+from archive import ingest
+from archive.catalog.models import RecordingOrigin
+from archive.ephemeral import ephemeral_stack
+from bench.common import setup_archive, summary
 
 RECORDINGS = 40
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"

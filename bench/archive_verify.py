@@ -11,12 +11,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from archive import ingest  # noqa: E402
-from archive.catalog.models import RecordingOrigin  # noqa: E402
-from archive.ephemeral import ephemeral_stack  # noqa: E402
-from archive.settings import to_toml  # noqa: E402
-from bench.common import setup_archive  # noqa: E402
+from archive import ingest
+from archive.catalog.models import RecordingOrigin
+from archive.ephemeral import ephemeral_stack
+from archive.settings import to_toml
+from bench.common import setup_archive
 
 SEGMENTS = int(os.environ.get("BENCH_SEGMENTS", "100"))
 SIZE = 10 * 1024 * 1024
