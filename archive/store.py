@@ -6,32 +6,24 @@ import base64
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO, cast
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
-from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.error import S3Error
 from minio.retention import Retention
 from urllib3 import BaseHTTPResponse
 
-from archive.errors import (
-    ArchiveError,
-    IntegrityError,
-    InvalidInputError,
-    NotFoundError,
-    ObjectLockedError,
-    StoreError,
-    StoreUnavailableError,
-)
+from archive.errors import ArchiveError, InvalidInputError, StoreError
+from archive.store_errors import NO_LOCK_SETTING, boundary, locked_on_denied
+from archive.store_streams import GuardedReader, VerifiedStream, drain
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +39,7 @@ SHA256_METADATA = "sha256"
 _MIN_PART_SIZE = 5 * MIB  # the SDK refuses smaller part sizes, even for a single PUT
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _METADATA_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_NOT_FOUND = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "ResourceNotFound"})
-_DIGEST_MISMATCH = frozenset({"BadDigest", "XAmzContentChecksumMismatch"})
-_UNAVAILABLE = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"})
-# "Nothing set" answers differ by server: SeaweedFS (404 ObjectLockConfigurationNotFoundError,
-# 404 NoSuchObjectLegalHold, 400 InvalidRequest on a bucket without lock) and MinIO/AWS
-# (NoSuchObjectLockConfiguration).
-_NO_LOCK_SETTING = frozenset(
-    {
-        "ObjectLockConfigurationNotFoundError",
-        "NoSuchObjectLockConfiguration",
-        "NoSuchObjectLegalHold",
-        "InvalidRequest",
-    }
-)
+
 
 
 @dataclass(frozen=True)
@@ -112,52 +91,6 @@ class HashOutcome:
     error: ArchiveError | None = None
 
 
-class VerifiedStream:
-    """Chunks of one pinned version; IntegrityError at the end when they don't hash as pinned.
-
-    Iterate once, ideally inside `with` so the connection goes back to the pool even when the
-    consumer stops early. Bytes already yielded are unverified until the end is reached.
-    """
-
-    def __init__(
-        self, response: BaseHTTPResponse, *, what: str, sha256_hex: str, chunk_size: int
-    ) -> None:
-        self._response = response
-        self._what = what
-        self._expected = sha256_hex
-        self._chunk_size = chunk_size
-
-    def __iter__(self) -> Iterator[bytes]:
-        digest = sha256()
-        size = 0
-        for view in _drain(self._response, self._chunk_size, self._what):
-            digest.update(view)
-            size += len(view)
-            yield bytes(view)  # the buffer is reused: hand out a copy
-        if digest.hexdigest() != self._expected:
-            logger.error("object_hash_mismatch", extra={"object": self._what})
-            raise IntegrityError(
-                f"{self._what} ({size} bytes) hashes to {digest.hexdigest()},"
-                f" expected {self._expected}",
-                reason="hash_mismatch",
-            )
-
-    def close(self) -> None:
-        """Give the connection back; safe to call twice."""
-        _release(self._response)
-
-    def __enter__(self) -> VerifiedStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
 class ObjectStore:
     """The evidence bucket, through the minio SDK (MinIO in production, SeaweedFS locally)."""
 
@@ -195,7 +128,7 @@ class ObjectStore:
             StoreError: "bucket_not_locked" for a bucket without Object Lock; "bucket_missing"
                 when it is absent and these credentials may not create it.
         """
-        with _boundary(f"bucket {self._bucket}"):
+        with boundary(f"bucket {self._bucket}"):
             if not self._client.bucket_exists(self._bucket):
                 self._create_bucket()
                 return
@@ -236,12 +169,12 @@ class ObjectStore:
         stream = io.BytesIO(data) if isinstance(data, bytes) else data
         if length <= SINGLE_PUT_MAX:
             headers["x-amz-checksum-sha256"] = base64.b64encode(bytes.fromhex(sha256_hex)).decode()
-            reader = _GuardedReader(stream, length=length, sha256_hex=None)
+            reader = GuardedReader(stream, length=length, sha256_hex=None)
             part_size = max(length, _MIN_PART_SIZE)
         else:
-            reader = _GuardedReader(stream, length=length, sha256_hex=sha256_hex)
+            reader = GuardedReader(stream, length=length, sha256_hex=sha256_hex)
             part_size = PART_SIZE
-        with _boundary(f"put {key}"):
+        with boundary(f"put {key}"):
             result = self._client.put_object(
                 self._bucket,
                 key,
@@ -286,7 +219,7 @@ class ObjectStore:
         response = self._get(key, version_id=version_id)
         digest = sha256()
         size = 0
-        for view in _drain(response, 4 * READ_CHUNK, f"{key}@{version_id}"):
+        for view in drain(response, 4 * READ_CHUNK, f"{key}@{version_id}"):
             digest.update(view)  # releases the GIL: threads hash in parallel
             size += len(view)
         return digest.hexdigest(), size
@@ -323,12 +256,12 @@ class ObjectStore:
                 f"range start={start} length={length} is invalid", reason="invalid_range"
             )
         response = self._get(key, version_id=version_id, offset=start, length=length)
-        return b"".join(_drain(response, READ_CHUNK, f"{key}@{version_id}"))
+        return b"".join(drain(response, READ_CHUNK, f"{key}@{version_id}"))
 
     def stat(self, key: str, version_id: str) -> ObjectInfo:
         """Size, digest, content type, retention and legal hold of a version."""
         _check_key(key)
-        with _boundary(f"stat {key}@{version_id}"):
+        with boundary(f"stat {key}@{version_id}"):
             obj = self._client.stat_object(self._bucket, key, version_id=version_id)
         headers = obj.metadata or {}
         until = headers.get("x-amz-object-lock-retain-until-date")
@@ -352,7 +285,7 @@ class ObjectStore:
 
     def list_versions(self, prefix: str) -> list[VersionEntry]:
         """Every version and delete marker under prefix, newest first per key."""
-        with _boundary(f"list {prefix}"):
+        with boundary(f"list {prefix}"):
             listing = self._client.list_objects(
                 self._bucket, prefix=prefix, recursive=True, include_version=True
             )
@@ -371,11 +304,11 @@ class ObjectStore:
     def get_retention(self, key: str, version_id: str) -> datetime | None:
         """The retain-until date of a version, or None when it has no retention."""
         _check_key(key)
-        with _boundary(f"retention {key}@{version_id}"):
+        with boundary(f"retention {key}@{version_id}"):
             try:
                 retention = self._client.get_object_retention(self._bucket, key, version_id)
             except S3Error as exc:
-                if exc.code in _NO_LOCK_SETTING:
+                if exc.code in NO_LOCK_SETTING:
                     return None
                 raise
         return None if retention is None else retention.retain_until_date
@@ -390,7 +323,7 @@ class ObjectStore:
         current = self.get_retention(key, version_id)
         if current is not None and current >= wanted:
             return current
-        with _boundary(f"extend retention {key}@{version_id}"), _locked_on_denied(key, version_id):
+        with boundary(f"extend retention {key}@{version_id}"), locked_on_denied(key, version_id):
             self._client.set_object_retention(
                 self._bucket, key, Retention(COMPLIANCE, wanted), version_id
             )
@@ -400,7 +333,7 @@ class ObjectStore:
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         """Place or lift the legal hold on a version."""
         _check_key(key)
-        with _boundary(f"legal hold {key}@{version_id}"), _locked_on_denied(key, version_id):
+        with boundary(f"legal hold {key}@{version_id}"), locked_on_denied(key, version_id):
             if on:
                 self._client.enable_object_legal_hold(self._bucket, key, version_id)
             else:
@@ -410,13 +343,13 @@ class ObjectStore:
     def get_legal_hold(self, key: str, version_id: str) -> bool:
         """Whether a version is under legal hold."""
         _check_key(key)
-        with _boundary(f"legal hold {key}@{version_id}"):
+        with boundary(f"legal hold {key}@{version_id}"):
             try:
                 return bool(
                     self._client.is_object_legal_hold_enabled(self._bucket, key, version_id)
                 )
             except S3Error as exc:
-                if exc.code in _NO_LOCK_SETTING:
+                if exc.code in NO_LOCK_SETTING:
                     return False
                 raise
 
@@ -429,7 +362,7 @@ class ObjectStore:
         _check_key(key)
         if not version_id:
             raise InvalidInputError("delete_version needs a version id", reason="no_version_id")
-        with _boundary(f"delete {key}@{version_id}"), _locked_on_denied(key, version_id):
+        with boundary(f"delete {key}@{version_id}"), locked_on_denied(key, version_id):
             self._client.remove_object(self._bucket, key, version_id=version_id)
         logger.info("object_version_deleted", extra={"key": key, "version_id": version_id})
 
@@ -439,7 +372,7 @@ class ObjectStore:
         _check_key(key)
         if not version_id:
             raise InvalidInputError("reads are pinned: version id required", reason="no_version_id")
-        with _boundary(f"get {key}@{version_id}"):
+        with boundary(f"get {key}@{version_id}"):
             try:
                 return self._client.get_object(
                     self._bucket, key, offset=offset, length=length, version_id=version_id
@@ -469,7 +402,7 @@ class ObjectStore:
         try:
             self._client.get_object_lock_config(self._bucket)
         except S3Error as exc:
-            if exc.code in _NO_LOCK_SETTING:
+            if exc.code in NO_LOCK_SETTING:
                 return False
             if exc.code != "AccessDenied":
                 raise
@@ -478,104 +411,6 @@ class ObjectStore:
             versioning = self._client.get_bucket_versioning(self._bucket)
             return bool(versioning.status == "Enabled")
         return True
-
-
-class _GuardedReader:
-    """Stream wrapper: refuses a short stream and, with sha256_hex, a wrong digest.
-
-    It raises before handing over the final bytes, so the SDK aborts a multipart upload
-    instead of completing it.
-    """
-
-    def __init__(self, stream: BinaryIO, *, length: int, sha256_hex: str | None) -> None:
-        self._stream = stream
-        self._left = length
-        self._expected = sha256_hex
-        self._digest = sha256() if sha256_hex else None
-
-    def read(self, size: int = -1) -> bytes:
-        want = self._left if size < 0 else min(size, self._left)
-        data = self._stream.read(want) if want else b""
-        if want and not data:
-            raise InvalidInputError(
-                f"stream ended {self._left} bytes before the declared length", reason="short_stream"
-            )
-        self._left -= len(data)
-        if self._digest is not None:
-            self._digest.update(data)
-            if self._left == 0 and self._digest.hexdigest() != self._expected:
-                raise IntegrityError(
-                    f"upload hashes to {self._digest.hexdigest()}, expected {self._expected}",
-                    reason="digest_mismatch",
-                )
-        return data
-
-
-@contextmanager
-def _boundary(what: str) -> Iterator[None]:
-    """Translate SDK and transport errors into archive errors."""
-    try:
-        yield
-    except S3Error as exc:
-        raise _from_s3_error(exc, what) from exc
-    except ServerError as exc:
-        if exc.status_code >= 500:
-            raise StoreUnavailableError(f"{what}: server error {exc.status_code}") from exc
-        raise StoreError(f"{what}: {exc}", reason="s3_error") from exc
-    except InvalidResponseError as exc:
-        raise StoreError(f"{what}: invalid response: {exc}", reason="invalid_response") from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise StoreUnavailableError(f"{what}: object store unreachable: {exc}") from exc
-    except ValueError as exc:  # the SDK's own checks: bucket/key names, sizes
-        raise InvalidInputError(f"{what}: {exc}", reason="invalid_request") from exc
-
-
-@contextmanager
-def _locked_on_denied(key: str, version_id: str) -> Iterator[None]:
-    """A refusal to change or delete a version means a lock holds it."""
-    try:
-        yield
-    except S3Error as exc:
-        if exc.code != "AccessDenied":
-            raise
-        raise ObjectLockedError(
-            f"{key}@{version_id} is locked (retention or legal hold): server refused",
-            reason="object_locked",
-        ) from exc
-
-
-def _from_s3_error(exc: S3Error, what: str) -> ArchiveError:
-    code = exc.code or ""
-    message = f"{what}: {code}: {exc.message}"
-    if code in _NOT_FOUND:
-        return NotFoundError(message, reason=_snake(code))
-    if code in _DIGEST_MISMATCH:
-        return IntegrityError(message, reason="digest_mismatch")
-    if code in _UNAVAILABLE:
-        return StoreUnavailableError(message)
-    if code == "AccessDenied":
-        return StoreError(message, reason="access_denied")
-    return StoreError(message, reason="s3_error")
-
-
-def _drain(response: BaseHTTPResponse, chunk_size: int, what: str) -> Iterator[memoryview]:
-    """Views of a response body read into one reused buffer, then the connection released.
-
-    readinto a reused buffer is ~1.4x faster than read(), which allocates every chunk.
-    """
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    try:
-        with _boundary(f"read {what}"):
-            while count := response.readinto(buffer):
-                yield view[:count]
-    finally:
-        _release(response)
-
-
-def _release(response: BaseHTTPResponse) -> None:
-    response.close()
-    response.release_conn()
 
 
 def _http_pool(
@@ -646,5 +481,3 @@ def _user_metadata(metadata: Mapping[str, str] | None, sha256_hex: str) -> dict[
     return result
 
 
-def _snake(code: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", code).lower()
