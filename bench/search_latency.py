@@ -55,12 +55,15 @@ def load_vocabulary() -> Corpus:
     import jieba
 
     path = Path(jieba.__file__).parent / "dict.txt"
-    rows = [line.split(" ")[:2] for line in path.read_text(encoding="utf-8").splitlines()]
-    rows = [(w, int(f)) for w, f in rows if all("\u4e00" <= c <= "\u9fff" for c in w)]
+    rows: list[tuple[str, int]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, freq = line.split(" ")[:2]
+        if all("\u4e00" <= c <= "\u9fff" for c in word):
+            rows.append((word, int(freq)))
     rows.sort(key=lambda r: -r[1])
     words = [w for w, _ in rows]
-    freq = np.array([f for _, f in rows], dtype=np.float64)
-    return Corpus(words, freq / freq.sum(), {w: i for i, w in enumerate(words)})
+    weights = np.array([f for _, f in rows], dtype=np.float64)
+    return Corpus(words, weights / weights.sum(), {w: i for i, w in enumerate(words)})
 
 
 def ms(moment: datetime) -> str:
@@ -107,8 +110,8 @@ def recording_starts(recordings: int) -> list[datetime]:
 
 def reference_rows(recordings: int) -> dict[str, list[tuple[object, ...]]]:
     """Jurisdictions, windows, recordings and sessions the lines hang from."""
-    jur = [("yn", None, "province", "省", "/yn/")]
-    win = []
+    jur: list[tuple[object, ...]] = [("yn", None, "province", "省", "/yn/")]
+    win: list[tuple[object, ...]] = []
     for p in range(PREFECTURES):
         jur.append((f"p{p}", "yn", "prefecture", f"州{p}", f"/yn/p{p}/"))
         for c in range(COUNTIES):
@@ -118,7 +121,9 @@ def reference_rows(recordings: int) -> dict[str, list[tuple[object, ...]]]:
             for w in range(WINDOWS_PER_COUNTY):
                 win.append((f"w{p}{c:02d}{w:02d}", f"s{p}{c:02d}", "窗口", "window", None))
     windows, starts = recording_windows(recordings), recording_starts(recordings)
-    recs, sessions, cases = [], [], []
+    recs: list[tuple[object, ...]] = []
+    sessions: list[tuple[object, ...]] = []
+    cases: list[tuple[object, ...]] = []
     stages = [s.value for s in Stage]
     for r in range(recordings):
         start = starts[r]
@@ -132,7 +137,8 @@ def reference_rows(recordings: int) -> dict[str, list[tuple[object, ...]]]:
             sessions.append((f"s{r:07d}{k}", f"r{r:07d}", windows[r], ms(s_start),
                              ms(s_start + timedelta(minutes=15)), case_id, stages[k % 9],
                              f"staff{(r + k) % 300:03d}", "{}", "bench", ms(start)))
-    staff = [(f"staff{n:03d}", "yn", f"工作人员{n}") for n in range(300)]
+    staff: list[tuple[object, ...]] = [(f"staff{n:03d}", "yn", f"工作人员{n}")
+                                       for n in range(300)]
     return {"jurisdictions": jur, "windows": win, "recordings": recs, "cases": cases,
             "staff": staff, "sessions": sessions}
 

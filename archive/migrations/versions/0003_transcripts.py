@@ -108,7 +108,8 @@ def upgrade() -> None:
     with op.batch_alter_table("transcript_lines", schema=None) as batch_op:
         batch_op.create_index("ix_transcript_lines_recording_offset",
                               ["recording_id", "offset_ms"], unique=False)
-        batch_op.create_index("ix_transcript_lines_started_at", ["started_at"], unique=False)
+        batch_op.create_index("ix_transcript_lines_started_at", ["started_at", "window_id"],
+                              unique=False)
         batch_op.create_index("ix_transcript_lines_window_started", ["window_id", "started_at"],
                               unique=False)
 

@@ -1,0 +1,1 @@
+"""Search over transcripts and the supervisors' flag queue."""

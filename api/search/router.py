@@ -1,0 +1,74 @@
+"""Search endpoints the web UI uses: transcript search and the flag-ordered review queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ArchiveDep, PrincipalDep
+from api.errors import ErrorResponse
+from api.search import schemas
+from archive.access import require_role
+from archive.catalog.models import Role, Stage
+from archive.errors import InvalidInputError
+from transcribe.review import review_queue
+from transcribe.search import MAX_LIMIT, SearchFilters, search_lines
+
+router = APIRouter(
+    prefix="/api/v1/search", tags=["search"],
+    responses={code: {"model": ErrorResponse} for code in (400, 403, 404)},
+)
+
+READERS = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN)
+
+
+def _aware(*moments: datetime | None) -> None:
+    for moment in moments:
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInputError("times must carry a UTC offset", reason="naive_time")
+
+
+@router.get("")
+def search(
+    archive: ArchiveDep, principal: PrincipalDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="words to find")],
+    jurisdiction: Annotated[str | None, Query(max_length=64)] = None,
+    window: Annotated[str | None, Query(max_length=64)] = None,
+    staff: Annotated[str | None, Query(max_length=64)] = None,
+    case: Annotated[str | None, Query(max_length=100, description="case number")] = None,
+    stage: Stage | None = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    flag: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> schemas.SearchPageOut:
+    """Transcript lines matching every word, newest first, within the caller's subtree."""
+    require_role(principal, *READERS)
+    _aware(since, until)
+    filters = SearchFilters(jurisdiction_id=jurisdiction, window_id=window, staff_id=staff,
+                            case_number=case, stage=stage, since=since, until=until, flag=flag)
+    with archive.catalog.read() as db:
+        page = search_lines(db, query=q, principal_path=principal.jurisdiction_path,
+                            filters=filters, limit=limit, offset=offset)
+    return schemas.page_out(page)
+
+
+@router.get("/queue")
+def queue(
+    archive: ArchiveDep, principal: PrincipalDep,
+    window: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[schemas.QueueItemOut]:
+    """Flagged sessions in the caller's subtree, most serious first."""
+    require_role(principal, *READERS)
+    _aware(since, until)
+    with archive.catalog.read() as db:
+        items = review_queue(db, principal_path=principal.jurisdiction_path, window_id=window,
+                             since=since, until=until, kind=kind, limit=limit)
+    return [schemas.QueueItemOut.of(i) for i in items]
