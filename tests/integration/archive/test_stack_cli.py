@@ -27,7 +27,9 @@ def _env(home: Path) -> dict[str, str]:
     s3 = find_free_s3_port()
     return {**os.environ, "AIDREC_HOME": str(home), "AIDREC_PORTS__API": str(free_port()),
             "AIDREC_PORTS__S3": str(s3), "AIDREC_PORTS__SEAWEED_BASE": str(s3 + 1),
-            "AIDREC_PORTS__TSA": str(free_port())}
+            "AIDREC_PORTS__TSA": str(free_port()),
+            # Share the assembled Whisper model with the transcription tests.
+            "AIDREC_TRANSCRIBE__MODELS_DIR": str(Path.home() / ".cache" / "aidrec" / "models")}
 
 
 def aidrec(env: dict[str, str], *args: str, check: bool = True,
