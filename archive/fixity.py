@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.catalog.models import Seal, Segment, TreeHead
+from archive.disposal import disposed_versions
 from archive.errors import ArchiveError, NotFoundError
 from archive.services import Archive
 
@@ -42,10 +43,12 @@ class FixityResult:
 
 
 def pinned_objects(archive: Archive) -> list[PinnedObject]:
+    """Every version the catalog pins, less originals disposed of under a certificate."""
     with archive.catalog.read() as db:
+        disposed = disposed_versions(db)
         found = [PinnedObject(k, v, h, n) for k, v, h, n in db.execute(
             select(Segment.object_key, Segment.version_id, Segment.sha256, Segment.size)
-            .order_by(Segment.id))]
+            .order_by(Segment.id)) if (k, v) not in disposed]
         for objects in db.scalars(select(Seal.objects)):
             found.extend(_from_refs(objects))
         for objects in db.scalars(select(TreeHead.objects)):

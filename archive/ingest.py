@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
@@ -122,14 +122,18 @@ def _check_window_scope(db: DBSession, actor: Actor, window_id: str) -> None:
 def open_recording(
     catalog: Catalog, *, actor: Actor, window_id: str, started_at: datetime,
     origin: RecordingOrigin, retention_days: int, camera_id: str | None = None,
+    now: datetime | None = None,
 ) -> Recording:
+    """Open a recording; its originals are locked for `retention_days` from its start, or from
+    now for an old file imported today (a lock date in the past is refused by the store)."""
     with catalog.write() as db:
         registry.get_window_or_raise(db, id=window_id)
         _check_window_scope(db, actor, window_id)
         device_id = actor.id.removeprefix("device:") if actor.id.startswith("device:") else None
         recording = Recording(
             window_id=window_id, camera_id=camera_id, device_id=device_id, origin=origin,
-            started_at=started_at, retain_until=started_at + timedelta(days=retention_days),
+            started_at=started_at,
+            retain_until=max(started_at, now or datetime.now(UTC)) + timedelta(days=retention_days),
             chain_head="",
         )
         db.add(recording)

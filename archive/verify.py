@@ -15,6 +15,7 @@ from archive.catalog.db import Catalog
 from archive.catalog.models import Segment, Session, TreeHead
 from archive.contents import RecordingContents, load_contents
 from archive.digest import chain_hash, genesis_hash
+from archive.disposal import check_disposed
 from archive.errors import ArchiveError, NotFoundError
 from archive.manifest import (
     gap_entry,
@@ -84,8 +85,9 @@ class RecordingVerifier:
             loaded = load_contents(db, recording_id)
             # 1. The chain as the catalog holds it.
             self._check_chain(report, loaded)
-            # 2. Every original re-read from its pinned version.
-            self._check_objects(report, loaded.segments)
+            # 2. Every original re-read from its pinned version, except those disposed of
+            # under a sealed certificate, which is verified instead.
+            self._check_objects(report, check_disposed(self, db, report, loaded.segments))
             # 3-6. The latest seal: current, intact, signed, timestamped, matching the catalog.
             manifest = self._check_seal(report, loaded)
             if manifest is not None:

@@ -111,3 +111,21 @@ def test_sealed_document_verifies_and_detects_other_bytes(archive: Archive) -> N
     report = verifier.verify_document(name="transcript", objects=seal.objects, entry=other,
                                       log_index=seal.log_index, tree_head_id=seal.tree_head_id)
     assert not report.ok
+
+
+def test_file_recorded_long_ago_is_imported_and_locked_from_now(archive: Archive,
+                                                                tmp_path: Path) -> None:
+    """A lock date in the past is refused by the store: old evidence counts from its import."""
+    tree = bootstrap_tree(archive)
+    two_years_ago = datetime.now(UTC) - timedelta(days=730)
+    clip = make_media(tmp_path / "old.ts", seconds=1)
+    result = import_files(archive, [clip], actor=OPERATOR, window_id=tree.window_id,
+                          case_number="云援〔2024〕0001号", stage=None, staff_id=None,
+                          started_at=two_years_ago)
+    assert result.sealed
+    with archive.catalog.read() as db:
+        recording = db.get(Recording, result.recording_id)
+        assert recording is not None
+        assert recording.started_at == two_years_ago
+        assert recording.retain_until >= datetime.now(UTC) + timedelta(days=179)
+    assert archive.verifier().verify_recording(result.recording_id).ok

@@ -1,0 +1,1 @@
+"""Retention endpoints (rules, holds, disposal, forecast)."""
