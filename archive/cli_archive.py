@@ -141,14 +141,22 @@ def verify(
     package: Annotated[Path | None, typer.Argument(help="an evidence package (.zip)")] = None,
     session: Annotated[str | None, typer.Option()] = None,
     recording: Annotated[str | None, typer.Option()] = None,
+    trust_root: Annotated[list[Path] | None, typer.Option(
+        "--trust-root", help="PEM root(s) to trust for FILE.zip (default: the package's own, "
+        "with a warning)")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Re-read and check a session's or recording's evidence; exit 0 only if all passes."""
+    """Re-read and check a session's or recording's evidence, or check an evidence package
+    offline; exit 0 only if all passes."""
     if sum(x is not None for x in (package, session, recording)) != 1:
         raise fail("give exactly one of FILE.zip, --session or --recording")
     if package is not None:
-        raise fail("evidence package verification is not available in this version")
+        from archive.package.cli import verify_package
+
+        raise typer.Exit(verify_package(package, trust_root, as_json))
+    if trust_root:
+        raise fail("--trust-root applies to FILE.zip only")
     archive = open_archive(config)
     verifier = archive.verifier()
     report = (verifier.verify_session(session) if session
@@ -221,3 +229,6 @@ def register(app: typer.Typer) -> None:
     app.command("fixity")(fixity)
     app.command("api")(api)
     app.command("worker")(worker)
+    from archive.package import cli as package_cli  # evidence packages: `aidrec export`
+
+    package_cli.register(app)

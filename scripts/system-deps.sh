@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  ffmpeg openssl zip espeak-ng sox poppler-utils fonts-wqy-zenhei chromium
+  ffmpeg openssl zip espeak-ng sox poppler-utils libnss3-tools fonts-wqy-zenhei chromium
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
 )

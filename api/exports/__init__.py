@@ -1,0 +1,1 @@
+"""Evidence package exports: queue a job, follow its progress, download the package."""

@@ -1,0 +1,1 @@
+"""Evidence packages: sealed, self-proving BagIt exports and their offline verification."""
