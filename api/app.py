@@ -1,22 +1,50 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory.
+
+Deny by default: every API route passes `policy.gate`, which refuses routes that declare no
+authentication (a person, a device, or `public`). Pages and JSON endpoints share services;
+the pages' changes go through the JSON API.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import errors
+from api import errors, policy
+from api.admin.router import router as admin_router
+from api.audit.log import search_logger
+from api.audit.router import router as audit_router
+from api.auth.router import router as auth_router
+from api.cases.router import router as cases_router
+from api.complaints.holds import Holds, default_holds
+from api.complaints.router import router as complaints_router
+from api.dashboard.router import router as dashboard_router
+from api.deps import PrincipalDep, PublicDep
+from api.exports.router import router as exports_router
+from api.ingest.live import router as live_router
 from api.ingest.router import router as ingest_router
+from api.playback.router import router as playback_router
+from api.retention.router import router as retention_router
+from api.reviews.router import router as reviews_router
+from api.search.router import router as search_router
+from api.sessions.router import router as sessions_router
+from api.settings import WebSettings, load_web_settings
+from api.timeline.router import router as timeline_router
+from api.web import pages
 from archive.jobs import Jobs, build_jobs
 from archive.services import Archive
 from archive.settings import Settings
 
+OPENAPI_URL = "/api/v1/openapi.json"
+
 
 def create_app(settings: Settings, *, archive: Archive | None = None,
-               jobs: Jobs | None = None) -> FastAPI:
-    """Build the app; tests pass their own archive and an immediate job queue."""
+               jobs: Jobs | None = None, web: WebSettings | None = None,
+               holds: Holds | None = None) -> FastAPI:
+    """Build the app; tests pass their own archive, an immediate job queue, web settings."""
     the_archive = archive or Archive.from_settings(settings)
     the_jobs = jobs or build_jobs(settings, archive_factory=lambda: the_archive)
 
@@ -26,15 +54,37 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
         if archive is None:
             the_archive.close()
 
-    app = FastAPI(title="aidrec", version="1", lifespan=lifespan)
+    app = FastAPI(title="aidrec", version="1", lifespan=lifespan,
+                  dependencies=[Depends(policy.gate)], docs_url=None, redoc_url=None,
+                  openapi_url=None,
+                  description="Evidence archive of legal-aid service windows. Every route "
+                  "needs a person's API token (Bearer) or login session cookie, or a "
+                  "device token (ingest); changes made with the cookie need X-CSRF-Token.")
     app.state.archive = the_archive
     app.state.jobs = the_jobs
     app.state.settings = settings
+    app.state.web = web or load_web_settings(settings.home)
+    app.state.holds = holds or default_holds(the_archive)
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    def healthz(_: PublicDep) -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get(OPENAPI_URL, include_in_schema=False)
+    def openapi(_: PrincipalDep) -> dict[str, Any]:
+        return app.openapi()
+
     app.include_router(ingest_router)
+    app.include_router(live_router)
+    # Transcript search belongs to transcription; searches are evidence access: log them.
+    app.include_router(search_router, dependencies=[Depends(search_logger)])
+    for router in (auth_router, audit_router, sessions_router, playback_router,
+                   reviews_router, complaints_router, cases_router, timeline_router,
+                   dashboard_router, admin_router):
+        app.include_router(router)
+    app.include_router(retention_router)
+    app.include_router(exports_router)
+    pages.install(app)
+    app.state.policies = policy.apply_policies(app)
     return app

@@ -124,8 +124,11 @@ def open_recording(
     origin: RecordingOrigin, retention_days: int, camera_id: str | None = None,
     now: datetime | None = None,
 ) -> Recording:
-    """Open a recording; its originals are locked for `retention_days` from its start, or from
-    now for an old file imported today (a lock date in the past is refused by the store)."""
+    """Open a recording; its originals are locked for `retention_days` from its start.
+
+    An imported file counts from its import (an old file would otherwise get a lock date in
+    the past, which the store refuses); retention policies may extend the lock later.
+    """
     with catalog.write() as db:
         registry.get_window_or_raise(db, id=window_id)
         _check_window_scope(db, actor, window_id)
@@ -133,7 +136,7 @@ def open_recording(
         recording = Recording(
             window_id=window_id, camera_id=camera_id, device_id=device_id, origin=origin,
             started_at=started_at,
-            retain_until=max(started_at, now or datetime.now(UTC)) + timedelta(days=retention_days),
+            retain_until=_first_lock(started_at, origin, retention_days, now or datetime.now(UTC)),
             chain_head="",
         )
         db.add(recording)
@@ -142,6 +145,14 @@ def open_recording(
         logger.info("recording opened", extra={"recording_id": recording.id,
                                                "window": window_id})
         return recording
+
+
+def _first_lock(started_at: datetime, origin: RecordingOrigin, days: int,
+                now: datetime) -> datetime:
+    until = started_at + timedelta(days=days)
+    if origin is RecordingOrigin.IMPORT or until <= now:
+        until = max(started_at, now) + timedelta(days=days)
+    return until
 
 
 def put_segment(

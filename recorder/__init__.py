@@ -1,0 +1,1 @@
+"""The recorder agent: captures cameras, hashes and spools segments, uploads them to the archive."""

@@ -12,7 +12,7 @@ from api.app import create_app
 from archive import access
 from archive.catalog.models import Role
 from archive.jobs import build_jobs
-from archive.package.jobs import jobs_root, register
+from archive.package.jobs import jobs_root
 from archive.package.verify import PackageVerifier
 from tests.integration.package.conftest import CASE, Seeded
 
@@ -35,7 +35,6 @@ def tokens(seeded: Seeded) -> dict[str, str]:
 def client(seeded: Seeded) -> Iterator[TestClient]:
     archive = seeded.archive
     jobs = build_jobs(archive.settings, immediate=True, archive_factory=lambda: archive)
-    register(jobs.registry)  # the aidrec.tasks entry point, where it isn't installed yet
     with TestClient(create_app(archive.settings, archive=archive, jobs=jobs)) as client:
         yield client
 

@@ -12,7 +12,6 @@ from api.app import create_app
 from archive import access
 from archive.jobs import build_jobs
 from archive.services import Archive
-from retention.jobs import register
 from retention.locks import apply_retention
 from retention.settings import RetentionSettings
 from tests.integration.retention.conftest import (
@@ -37,7 +36,6 @@ def test_admin_sees_keeps_holds_and_disposes_through_the_api(
     kept = make_recording(archive)
     due_at = apply_retention(archive, config, now=datetime.now(UTC)).raised[due]
     jobs = build_jobs(archive.settings, immediate=True, archive_factory=lambda: archive)
-    register(jobs.registry, settings=config)
     h = _tokens(archive, "admin1", "insp1", "sup1", "aud1")
     with TestClient(create_app(archive.settings, archive=archive, jobs=jobs)) as client:
         base = "/api/v1/retention"

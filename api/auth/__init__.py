@@ -1,0 +1,1 @@
+"""Auth area of the web service."""

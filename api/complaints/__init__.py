@@ -1,0 +1,1 @@
+"""Complaints area of the web service."""

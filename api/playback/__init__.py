@@ -1,0 +1,1 @@
+"""Playback area of the web service."""

@@ -1,0 +1,1 @@
+"""Reviews area of the web service."""

@@ -1,0 +1,132 @@
+"""Configuration of the web service: env vars over `$AIDREC_HOME/web.toml` over defaults.
+
+Loaded once by `create_app` (or passed in by tests) and kept on the app's state.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_NAME = "web.toml"
+CONFIG_ENV = "AIDREC_WEB_CONFIG"
+
+
+class ChecklistItem(BaseModel):
+    """One line of the office's quality checklist; scored 0 (no), 1 (partly) or 2 (yes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern="^[a-z][a-z0-9_]{0,31}$", description="stable key of the item")
+    text: str = Field(min_length=1, max_length=200, description="what is checked (English "
+                      "msgid; translated through the message catalogs)")
+
+
+DEFAULT_CHECKLIST = (
+    ChecklistItem(id="recording_notice", text="Told the applicant the session is recorded"),
+    ChecklistItem(id="courtesy", text="Received the applicant promptly, warmly and politely"),
+    ChecklistItem(id="one_time_notice",
+                  text="Explained scope, materials and time limits all at once"),
+    ChecklistItem(id="no_passing_on",
+                  text="Accepted or referred the matter as the rules say, without passing it on"),
+    ChecklistItem(id="free_of_charge", text="Asked for and accepted no money, gifts or favours"),
+    ChecklistItem(id="records", text="Registered the application completely and correctly"),
+)
+
+
+class WebSettings(BaseSettings):
+    """Sessions, login limits, deadlines, display zone and the review checklist."""
+
+    model_config = SettingsConfigDict(env_prefix="AIDREC_WEB__", env_nested_delimiter="__",
+                                      extra="forbid", frozen=True)
+
+    timezone: str = Field("Asia/Shanghai", description="zone of 'today' and displayed times")
+    default_locale: str = Field("zh_CN", pattern="^(zh_CN|en)$",
+                                description="page language unless ?lang= or the browser asks")
+    session_idle_minutes: int = Field(120, ge=5, le=1440,
+                                      description="a login session ends after this idle time")
+    session_max_hours: int = Field(12, ge=1, le=72, description="and after this long at most")
+    cookie_secure: bool | None = Field(
+        None, description="mark cookies Secure; default: when public_url is https")
+    login_max_failures: int = Field(5, ge=1, le=100,
+                                    description="failed logins per name within the window")
+    login_max_failures_per_ip: int = Field(
+        30, ge=1, le=10000, description="failed logins per client address within the window")
+    login_window_minutes: int = Field(15, ge=1, le=1440,
+                                      description="the rate-limit window")
+    password_min_length: int = Field(10, ge=8, le=128, description="shortest password")
+    playback_grant_minutes: int = Field(
+        240, ge=5, le=1440, description="how long one reasoned playback may fetch segments")
+    recording_fresh_s: int = Field(
+        180, ge=30, le=3600, description="a window with a segment newer than this is recording")
+    complaint_accept_working_days: int = Field(5, ge=1, le=60,
+                                               description="days to accept a complaint")
+    complaint_close_days: int = Field(45, ge=1, le=365,
+                                      description="calendar days from receipt to close")
+    holidays: list[date] = Field(default_factory=list,
+                                 description="public holidays that are not working days")
+    workdays: list[date] = Field(
+        default_factory=list, description="weekend days that are working days (调休)")
+    complaint_prefix: str = Field("投诉", min_length=1, max_length=20,
+                                  description="complaint numbers: PREFIX〔YEAR〕NNNN号")
+    checklist_id: str = Field("quality-2017/1", min_length=1, max_length=64,
+                              description="name and version of the checklist, kept on reviews")
+    checklist: tuple[ChecklistItem, ...] = Field(DEFAULT_CHECKLIST, min_length=1, max_length=50,
+                                                 description="the quality checklist")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_path()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+_HOME: dict[str, Path | None] = {"home": None}
+
+
+def _config_path() -> Path | None:
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit)
+    home = _HOME["home"]
+    if home is not None and (home / CONFIG_NAME).exists():
+        return home / CONFIG_NAME
+    return None
+
+
+def load_web_settings(home: Path, **overrides: Any) -> WebSettings:
+    """Settings from `home/web.toml` (or AIDREC_WEB_CONFIG), the environment and overrides."""
+    _HOME["home"] = home
+    try:
+        return WebSettings(**overrides)
+    finally:
+        _HOME["home"] = None

@@ -1,0 +1,1 @@
+"""Timeline area of the web service."""

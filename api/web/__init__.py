@@ -1,0 +1,1 @@
+"""Web area of the web service."""
