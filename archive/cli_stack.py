@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from archive.cli import ConfigOpt, console, print_json, settings_from
+from archive.settings import Settings
 from archive.stack import (
     Stack,
     pid_alive,
@@ -34,21 +35,24 @@ def up(
         raise typer.Exit(1)
     if detach:
         pid = start_detached(settings, ["--demo"] if demo else [])
-        _print_ready(settings.api_url, pid)
+        _print_ready(settings, pid)
         return
 
     def on_ready(stack: Stack) -> None:
         if demo:
             for ep in entry_points(group="aidrec.demo"):
                 ep.load()(settings)
-        _print_ready(settings.api_url, None)
+        _print_ready(settings, None)
 
     run_foreground(settings, on_ready)
 
 
-def _print_ready(url: str, pid: int | None) -> None:
+def _print_ready(settings: Settings, pid: int | None) -> None:
     where = f" (supervisor pid {pid})" if pid else ""
-    console.print(f"[green]aidrec is up{where}[/green]: open {url}/")
+    console.print(f"[green]aidrec is up{where}[/green]: open {settings.api_url}/")
+    accounts = settings.home.resolve() / "demo" / "web-accounts.txt"
+    if accounts.exists():
+        console.print(f"demo accounts (name, password, role): {accounts}")
 
 
 def down(config: ConfigOpt = None) -> None:

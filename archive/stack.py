@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -221,6 +222,9 @@ class Stack:
                     self._write_state()
 
     def stop(self) -> None:
+        # Extras started by demo hooks announce themselves with a pid file under run/.
+        for pid_file in sorted((self.home / "run").glob("*.pid")):
+            _stop_pid_file(pid_file)
         for child in reversed(self.children):
             child.stop()
         self.state_path.unlink(missing_ok=True)
@@ -233,6 +237,25 @@ class Stack:
         tmp = self.state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=2))
         os.replace(tmp, self.state_path)
+
+
+def _stop_pid_file(pid_file: Path, timeout_s: float = 15.0) -> None:
+    """SIGTERM the process a pid file names, wait, then SIGKILL; remove the file."""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while pid_alive(pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):  # reap it if it is our child
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.2)
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
 
 
 def read_state(home: Path) -> dict[str, object] | None:
