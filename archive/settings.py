@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     )
 
     home: Path = Field(Path("var"), description="directory holding all local state")
+    config_file: Path | None = Field(
+        None, description="the explicit TOML file read (--config or AIDREC_CONFIG)")
     catalog_url: str | None = Field(
         None, description="SQLAlchemy URL; default sqlite:///$AIDREC_HOME/catalog.db"
     )
@@ -121,6 +123,8 @@ def to_toml(settings: Settings) -> str:
     lines: list[str] = []
     tables: list[tuple[str, BaseModel]] = []
     for name in Settings.model_fields:
+        if name == "config_file":  # where these settings came from, not a setting to copy
+            continue
         value = getattr(settings, name)
         if isinstance(value, BaseModel):
             tables.append((name, value))
@@ -154,15 +158,17 @@ def _toml_files(*sources: PydanticBaseSettingsSource) -> list[Path]:
     import os
 
     home = Path(os.environ.get("AIDREC_HOME", "var"))
+    explicit: Path | None = Path(os.environ["AIDREC_CONFIG"]) if os.environ.get(
+        "AIDREC_CONFIG") else None
     for source in sources:
-        value: Any = source().get("home") if callable(source) else None
-        if value:
-            home = Path(value)
-            break
+        values: dict[str, Any] = source() if callable(source) else {}
+        if values.get("home"):
+            home = Path(values["home"])
+        if values.get("config_file"):
+            explicit = Path(values["config_file"])
     files: list[Path] = []
-    explicit = os.environ.get("AIDREC_CONFIG")
-    if explicit:
-        files.append(Path(explicit))
+    if explicit is not None:
+        files.append(explicit)
     local = home / LOCAL_CONFIG_NAME
     if local.exists():
         files.append(local)
@@ -170,13 +176,15 @@ def _toml_files(*sources: PydanticBaseSettingsSource) -> list[Path]:
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Load settings once at an entry point; `config` names an explicit TOML file."""
-    import os
+    """Load settings once at an entry point; `config` names an explicit TOML file.
 
+    The choice is kept in the settings object, not the environment, so an in-process caller
+    (a test, a library user) never leaks it into later loads or child processes.
+    """
     if config is not None:
         if not config.exists():
             from archive.errors import ConfigurationError
 
             raise ConfigurationError(f"config file {config} does not exist", reason="no_config")
-        os.environ["AIDREC_CONFIG"] = str(config)
+        overrides["config_file"] = config.resolve()
     return Settings(**overrides)

@@ -83,9 +83,8 @@ trust_root = "{pki.root_cert}"
         tmp.write_text(text)
         tmp.chmod(0o600)
         os.replace(tmp, local)
-    # Re-read so the generated file takes effect (env still wins over it).
-    os.environ["AIDREC_HOME"] = str(home)
-    return Settings(home=home)
+    # Re-read so the generated file takes effect (env and an explicit file still win).
+    return Settings(home=home, config_file=settings.config_file)
 
 
 def service_specs(settings: Settings) -> list[ServiceSpec]:
@@ -192,6 +191,8 @@ class Stack:
         self.home = settings.home.resolve()
         self.state_path = self.home / STATE_FILE
         env = dict(os.environ, AIDREC_HOME=str(self.home), PYTHONUNBUFFERED="1")
+        if settings.config_file is not None:  # children read the same explicit file
+            env["AIDREC_CONFIG"] = str(settings.config_file)
         self.children = [_Child(s, self.home / "logs", env) for s in service_specs(settings)]
 
     def start(self, timeout_s: float = 90.0) -> None:
@@ -301,6 +302,8 @@ def start_detached(settings: Settings, extra_args: list[str], timeout_s: float =
     (home / "logs").mkdir(parents=True, exist_ok=True)
     log = (home / "logs" / "stack.log").open("ab")
     env = dict(os.environ, AIDREC_HOME=str(home))
+    if settings.config_file is not None:
+        env["AIDREC_CONFIG"] = str(settings.config_file)
     process = subprocess.Popen([sys.executable, "-m", "archive", "up", *extra_args],
                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                env=env, start_new_session=True)
