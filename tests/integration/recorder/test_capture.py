@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import ffmpeg
+import pytest
 from sqlalchemy import select
 
 from archive.catalog.models import Marker, Session
