@@ -43,6 +43,8 @@ def window_toml(*, archive_url: str, token: str, spool: Path, window_id: str,
     for i, source in enumerate(sources):
         lines += ["", "[[cameras]]", f'id = "cam{i}"', f'window_id = "{window_id}"',
                   f'source = "{source}"', f"segment_s = {segment_s}",
+                  # GStreamer's server answers slowly on a loaded box.
+                  "socket_timeout_s = 15",
                   "[cameras.schedule]", 'mode = "always"']
     return "\n".join(lines) + "\n"
 

@@ -103,6 +103,7 @@ token_file = "{home / TOKEN_FILE}"
 spool_dir = "{home / 'spool' / 'demo'}"
 control_port = 0
 min_free_bytes = 268435456
+shutdown_upload_grace_s = 2
 
 [[cameras]]
 id = "demo-cam1"

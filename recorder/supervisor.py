@@ -35,7 +35,7 @@ TAIL_LINES = 100
 TAIL_BYTES = 64 * 1024
 FFMPEG_LOG = "ffmpeg.log"
 TAIL_EVERY = 60  # during a long outage, log the full tail once per this many failed starts
-POLL_S = 0.25
+POLL_S = 0.5  # how often a run directory is looked at: closes are seen within this
 STOP_TIMEOUT_S = 10.0
 PR_SET_PDEATHSIG = 1
 
@@ -112,7 +112,7 @@ class FfmpegProcess:
 class RunMonitor:
     """Watches one run directory: newly listed (closed) segments, and whether media grows.
 
-    Cheap enough to run four times a second per camera: two stat calls, and a read of the
+    Cheap enough to run twice a second per camera: two stat calls, and a read of the
     list only when it grew.
     """
 
@@ -282,6 +282,11 @@ class SegmentSupervisor:
                                    monitor.seconds_since_growth(), extra={"camera": self.name})
                     break
                 stop.wait(self.settings.poll_s)
+        except Exception:
+            # A spool or hook error must not leave the run unaccounted for: stop ffmpeg and
+            # end the run as a failure (its files are listed or kept as partial below).
+            logger.exception("supervision of the run failed; restarting ffmpeg",
+                             extra={"camera": self.name})
         finally:
             returncode = process.stop()
             self.process = None

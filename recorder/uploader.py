@@ -22,7 +22,7 @@ from recorder.spool import Item, ItemKind, Spool
 
 logger = logging.getLogger(__name__)
 
-IDLE_POLL_S = 1.0
+IDLE_POLL_S = 5.0  # a safety net: the camera wakes its lane when it spools something
 # Refusals worth retrying: the token may be re-enabled, the window registered later.
 RETRYABLE_STATUSES = frozenset({401, 403, 404, 408})
 

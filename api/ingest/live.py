@@ -19,7 +19,7 @@ from api.errors import ErrorResponse
 from archive import ingest
 from archive.catalog.models import Recording, RecordingState, Session, Stage
 from archive.digest import genesis_hash
-from archive.errors import ConflictError
+from archive.errors import ConflictError, InvalidInputError
 
 router = APIRouter(
     prefix="/api/v1/ingest/windows", tags=["ingest"],
@@ -82,6 +82,8 @@ def list_recordings(window_id: str, archive: ArchiveDep, actor: DeviceActor, dev
                     started_at: Annotated[datetime | None, Query()] = None,
                     ) -> list[LiveRecordingOut]:
     """This device's open recordings of the window (optionally the one started at a time)."""
+    if started_at is not None and started_at.tzinfo is None:
+        raise InvalidInputError("started_at must carry a UTC offset", reason="naive_time")
     found = [r for r in _open_recordings(archive, actor, window_id)
              if r.device_id == device.id and (started_at is None or r.started_at == started_at)]
     return [LiveRecordingOut(id=r.id, window_id=r.window_id, camera_id=r.camera_id,
