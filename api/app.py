@@ -33,7 +33,7 @@ from api.search.router import router as search_router
 from api.sessions.router import router as sessions_router
 from api.settings import WebSettings, load_web_settings
 from api.timeline.router import router as timeline_router
-from api.web import pages
+from api.web import pages_review
 from archive.jobs import Jobs, build_jobs
 from archive.services import Archive
 from archive.settings import Settings
@@ -85,6 +85,6 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
         app.include_router(router)
     app.include_router(retention_router)
     app.include_router(exports_router)
-    pages.install(app)
+    pages_review.install(app)
     app.state.policies = policy.apply_policies(app)
     return app

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from archive.cli import ConfigOpt, console
+from archive.cli.app import ConfigOpt, console
 
 web_app = typer.Typer(no_args_is_help=True, help="The web service: passwords of people.")
 
@@ -23,7 +23,7 @@ def set_password(
     """Give a person a password (asked twice, or one line on stdin); ends their sessions."""
     from api.auth import service as auth_service
     from api.settings import load_web_settings
-    from archive.cli_archive import open_archive
+    from archive.cli.verbs import open_archive
 
     if stdin:
         password = sys.stdin.readline().rstrip("\n")

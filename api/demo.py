@@ -19,7 +19,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from api.auth.service import hash_password
-from archive import access, ingest, registry
+from archive.access import people as access
+from archive.access import registry
 from archive.catalog.models import (
     GapCause,
     Jurisdiction,
@@ -30,8 +31,9 @@ from archive.catalog.models import (
     User,
     Window,
 )
-from archive.errors import ArchiveError
-from archive.importer import import_files
+from archive.evidence.errors import ArchiveError
+from archive.ingest import service as ingest
+from archive.ingest.importer import import_files
 from archive.services import Archive
 from archive.settings import Settings
 from transcribe import service as transcripts

@@ -16,11 +16,12 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from api.auth import service as auth_service
 from api.auth.errors import CsrfError, NotAuthenticatedError
 from api.settings import WebSettings
-from archive import access, registry
-from archive.access import Principal
+from archive.access import people as access
+from archive.access import registry
+from archive.access.people import Principal
 from archive.catalog.models import Device
-from archive.errors import PermissionDeniedError
-from archive.ingest import Actor
+from archive.evidence.errors import PermissionDeniedError
+from archive.ingest.service import Actor
 from archive.jobs import Jobs
 from archive.services import Archive
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.errors import CsrfError, NotAuthenticatedError, TooManyAttemptsError
-from archive import errors
+from archive.evidence import errors
 
 logger = logging.getLogger(__name__)
 

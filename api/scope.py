@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.models import Case, Jurisdiction, Recording, Session, Window
-from archive.errors import NotFoundError
+from archive.evidence.errors import NotFoundError
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """`python -m archive` is the `aidrec` command."""
 
-from archive.cli import main
+from archive.cli.app import main
 
 main()

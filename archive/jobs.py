@@ -15,8 +15,8 @@ from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
-from archive.errors import SigningUnavailableError, StoreUnavailableError
-from archive.sealing import recordings_due
+from archive.evidence.errors import SigningUnavailableError, StoreUnavailableError
+from archive.seal.sealer import recordings_due
 from archive.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from functools import cached_property
 from pathlib import Path
 
 from archive.catalog.db import Catalog
-from archive.errors import ConfigurationError
-from archive.sealing import Sealer, SealMaterial
+from archive.evidence.errors import ConfigurationError
+from archive.seal.sealer import Sealer, SealMaterial
+from archive.seal.translog import TransparencyLog
 from archive.settings import Settings
-from archive.store import ObjectStore
-from archive.translog import TransparencyLog
-from archive.verify import RecordingVerifier
+from archive.store.objects import ObjectStore
+from archive.verify.recording import RecordingVerifier
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Archive:
 
     @cached_property
     def sealer(self) -> Sealer:
-        from archive.signing import CmsSigner, verify_detached
+        from archive.signatures.cms import CmsSigner, verify_detached
 
         signing = self.settings.signing
         if signing.key is None or signing.cert is None or not self.settings.tsa.url:

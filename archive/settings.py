@@ -183,7 +183,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """
     if config is not None:
         if not config.exists():
-            from archive.errors import ConfigurationError
+            from archive.evidence.errors import ConfigurationError
 
             raise ConfigurationError(f"config file {config} does not exist", reason="no_config")
         overrides["config_file"] = config.resolve()

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 from minio import Minio
 
-from archive.digest import chain_hash
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.digest import chain_hash
 from bench.common import API_PIDS, Bench, api_process, cpu_seconds, setup_archive, summary
 
 SEGMENTS = int(os.environ.get("BENCH_SEGMENTS", "200"))

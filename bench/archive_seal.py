@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psycopg
 
-from archive import ingest
 from archive.catalog.models import RecordingOrigin
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.ingest import service as ingest
 from bench.common import setup_archive, summary
 
 RECORDINGS = 40

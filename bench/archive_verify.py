@@ -11,9 +11,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive import ingest
 from archive.catalog.models import RecordingOrigin
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.ingest import service as ingest
 from archive.settings import to_toml
 from bench.common import setup_archive
 

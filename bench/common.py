@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import registry
+from archive.access import registry
 from archive.catalog.models import JurisdictionLevel
-from archive.ephemeral import EphemeralStack, free_port
+from archive.devstack.ephemeral import EphemeralStack, free_port
 from archive.services import Archive
 from archive.settings import Settings, to_toml
 

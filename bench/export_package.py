@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from archive import ingest
 from archive.catalog.models import RecordingOrigin
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.ingest import service as ingest
 from archive.settings import to_toml
 from bench.common import Bench, setup_archive
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from archive.ephemeral import free_port
+from archive.devstack.ephemeral import free_port
 from bench.common import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent

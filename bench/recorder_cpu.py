@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
 from bench.common import api_process, cpu_seconds, setup_archive
 from bench.recorder_common import (
     agent_process,

@@ -17,7 +17,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
 from bench.common import api_process, setup_archive, summary
 from bench.recorder_common import agent_process, camera, env_int, window_toml
 

@@ -27,16 +27,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from archive import ingest, registry
+from archive.access import registry
 from archive.catalog.models import JurisdictionLevel, RecordingOrigin
-from archive.digest import sha256_file
-from archive.ephemeral import ephemeral_stack
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.digest import sha256_file
+from archive.ingest import service as ingest
 from archive.services import Archive
 from transcribe.engine import EngineParams, load_transcriber
 from transcribe.jobs import build_pipeline
-from transcribe.model import ensure_base_model, resolve_model
 from transcribe.models import TranscriptChunk
 from transcribe.settings import TranscribeSettings
+from transcribe.whisper_files import ensure_base_model, resolve_model
 
 SENTENCES = [
     "Good morning, please take a seat. This session is recorded for quality purposes.",

@@ -34,10 +34,10 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.auth.service import hash_password
-from archive import ingest
 from archive.catalog.models import Role, Stage
-from archive.ephemeral import ephemeral_stack
-from archive.importer import import_files
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.ingest import service as ingest
+from archive.ingest.importer import import_files
 from archive.services import Archive
 from bench.common import api_process, percentile
 from tests.integration.web.browser import chromium
@@ -209,8 +209,8 @@ def generate(dsn: str, today: date, *, prefectures: int = PREFECTURES,
 def add_people_and_complaints(archive: Archive, today: date) -> None:
     from api.complaints import service as complaints
     from api.settings import WebSettings
-    from archive import access
-    from archive.access import principal_of
+    from archive.access import people as access
+    from archive.access.people import principal_of
     from archive.catalog.models import User
 
     with archive.catalog.write() as db:

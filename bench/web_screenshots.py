@@ -24,10 +24,11 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.app import create_app
 from api.auth.service import hash_password
-from archive import access, ingest
+from archive.access import people as access
 from archive.catalog.models import GapCause, Recording, Role, Stage
-from archive.ephemeral import ephemeral_stack
-from archive.importer import import_files
+from archive.devstack.ephemeral import ephemeral_stack
+from archive.ingest import service as ingest
+from archive.ingest.importer import import_files
 from archive.jobs import build_jobs
 from archive.services import Archive
 from bench.web_pages import PG_ADMIN, generate

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from archive import registry
+from archive.access import registry
 from archive.catalog.models import Device, Jurisdiction, JurisdictionLevel, Window
 from archive.services import Archive
 from archive.settings import Settings

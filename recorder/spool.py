@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from archive.digest import chain_hash, sha256_stream
+from archive.evidence.digest import chain_hash, sha256_stream
 from recorder.errors import SpoolError
 from recorder.outage import Cause, GapRecord, Outage
 

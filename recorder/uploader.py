@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from archive.digest import genesis_hash
+from archive.evidence.digest import genesis_hash
 from recorder.archive_client import ArchivePort
 from recorder.clock import Clock
 from recorder.errors import ArchiveRejectedError, ArchiveUnavailableError, SpoolError

@@ -18,15 +18,15 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.catalog.models import LogLeaf, TreeHead
-from archive.disposal import (
+from archive.evidence.errors import IntegrityError, NotFoundError
+from archive.seal.manifest import canonical_json, iso, software_version
+from archive.services import Archive
+from archive.verify.disposed import (
     CERTIFICATE_KIND,
     CERTIFICATE_NAME,
     certificate_prefix,
     certificate_ref,
 )
-from archive.errors import IntegrityError, NotFoundError
-from archive.manifest import canonical_json, iso, software_version
-from archive.services import Archive
 from retention.policy import Decision
 
 CERTIFICATE_FORMAT = "aidrec-disposal-certificate/1"
@@ -133,7 +133,7 @@ def seal_certificate(archive: Archive, *, certificate_id: str, document: bytes, 
 
 def _recover(archive: Archive, certificate_id: str,
              document: bytes) -> SealedCertificate | None:
-    from archive.signing import timestamp_time
+    from archive.signatures.cms import timestamp_time
 
     ref = certificate_ref(certificate_id)
     with archive.catalog.read() as db:

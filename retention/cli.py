@@ -12,11 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from archive.catalog.models import JurisdictionLevel, Stage
-from archive.cli import ConfigOpt, console, fail, print_json
+from archive.cli.app import ConfigOpt, console, fail, print_json
 from retention.models import HoldKind, RuleCategory
 
 if TYPE_CHECKING:
-    from archive.access import Principal
+    from archive.access.people import Principal
     from archive.services import Archive
     from retention.settings import RetentionSettings
 
@@ -38,7 +38,7 @@ def _out() -> Console:
 
 
 def _archive(config: Path | None) -> Archive:
-    from archive.cli_archive import open_archive
+    from archive.cli.verbs import open_archive
 
     return open_archive(config)
 
@@ -50,7 +50,7 @@ def _settings(archive: Archive) -> RetentionSettings:
 
 
 def _principal(archive: Archive, user: str) -> Principal:
-    from archive import access
+    from archive.access import people as access
     from archive.catalog.models import User
 
     with archive.catalog.read() as db:
@@ -331,7 +331,7 @@ def _dry_run(archive: Archive, as_json: bool) -> None:
 
 def _execute(archive: Archive, settings: RetentionSettings, user: str | None,
              as_json: bool) -> None:
-    from archive.cli_archive import operator
+    from archive.cli.verbs import operator
     from retention.disposal_batches import list_batches
     from retention.models import BatchState
     from retention.sweeper import run_sweep

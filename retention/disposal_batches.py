@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.access import Principal, require_role
+from archive.access.people import Principal, require_role
 from archive.catalog.models import Role
-from archive.errors import ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
 from archive.services import Archive
 from retention.errors import ApprovalError
 from retention.facts import decide_many, floor_of, load_rules, placements, recording_ids

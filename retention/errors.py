@@ -5,7 +5,7 @@ Each one also derives from the archive error its HTTP status follows (api/errors
 
 from __future__ import annotations
 
-from archive.errors import ArchiveError, ConflictError, InvalidInputError
+from archive.evidence.errors import ArchiveError, ConflictError, InvalidInputError
 
 
 class RetentionError(ArchiveError):

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.access import Principal, require_role
+from archive.access.people import Principal, require_role
 from archive.catalog.models import (
     Case,
     Jurisdiction,
@@ -27,7 +27,7 @@ from archive.catalog.models import (
     Session,
     Window,
 )
-from archive.errors import ArchiveError, ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.errors import ArchiveError, ConflictError, InvalidInputError, NotFoundError
 from archive.services import Archive
 from retention.locks import recording_prefix
 from retention.models import (

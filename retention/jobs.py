@@ -18,7 +18,7 @@ from huey import crontab
 from sqlalchemy import select
 
 from archive.catalog.models import Jurisdiction
-from archive.errors import ArchiveError, ConflictError
+from archive.evidence.errors import ArchiveError, ConflictError
 from archive.jobs import RECORDING_CLOSED, RECORDING_SEALED, JobRegistry
 from archive.services import Archive
 from retention.disposal_batches import list_batches, propose_batch

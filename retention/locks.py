@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from archive.catalog.models import Recording
-from archive.errors import ArchiveError
+from archive.evidence.errors import ArchiveError
 from archive.services import Archive
 from retention.facts import chunks, floor_of, load_facts, load_rules, recording_ids
 from retention.models import RecordingRetention

@@ -8,11 +8,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.access import Principal, require_role
+from archive.access.people import Principal, require_role
 from archive.catalog.models import Case, Jurisdiction, Recording, Role, Stage, Window
-from archive.disposal import DisposalCertificate
-from archive.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from archive.evidence.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from archive.services import Archive
+from archive.verify.disposed import DisposalCertificate
 from retention.errors import PolicyError
 from retention.facts import (
     Placement,

@@ -22,7 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from archive.errors import ConfigurationError
+from archive.evidence.errors import ConfigurationError
 
 CONFIG_NAME = "retention.toml"
 CONFIG_ENV = "AIDREC_RETENTION_CONFIG"

@@ -8,17 +8,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.disposal import (
+from archive.evidence.errors import ArchiveError, NotFoundError
+from archive.seal.sealer import document_log_entry
+from archive.services import Archive
+from archive.verify.disposed import (
     CERTIFICATE_KIND,
     CERTIFICATE_NAME,
     DisposalCertificate,
     DisposedObject,
     certificate_ref,
 )
-from archive.errors import ArchiveError, NotFoundError
-from archive.sealing import document_log_entry
-from archive.services import Archive
-from archive.verify import Report
+from archive.verify.recording import Report
 
 
 def get_certificate_or_raise(archive: Archive, certificate_id: str) -> DisposalCertificate:

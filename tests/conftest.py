@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from archive.ephemeral import BUCKET, EphemeralStack, ephemeral_stack, free_port
+from archive.devstack.ephemeral import BUCKET, EphemeralStack, ephemeral_stack, free_port
 from archive.services import Archive
 from archive.settings import Settings
 

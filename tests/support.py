@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from archive import registry
+from archive.access import registry
 from archive.catalog.models import JurisdictionLevel
-from archive.digest import chain_hash
+from archive.evidence.digest import chain_hash
 from archive.services import Archive
 
 

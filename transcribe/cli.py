@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archive.catalog.models import Stage
-from archive.cli import ConfigOpt, console, fail, print_json
+from archive.cli.app import ConfigOpt, console, fail, print_json
 
 if TYPE_CHECKING:
     from archive.services import Archive
@@ -25,7 +25,7 @@ UserOpt = Annotated[str | None, typer.Option("--user", help="search as this pers
 
 
 def _archive(config: Path | None) -> Archive:
-    from archive.cli_archive import open_archive
+    from archive.cli.verbs import open_archive
 
     return open_archive(config)
 
@@ -46,7 +46,7 @@ def _scope(archive: Archive, user: str | None) -> str:
     """The operator at the console sees everything; --user narrows to that person's subtree."""
     if user is None:
         return "/"
-    from archive import access
+    from archive.access import people as access
     from archive.catalog.models import User
 
     with archive.catalog.read() as db:
@@ -110,9 +110,9 @@ def search(
 
 def model_path(config: ConfigOpt = None) -> None:
     """Assemble or find the configured model and print its directory and hash."""
-    from archive.cli import settings_from
-    from transcribe.model import resolve_model
+    from archive.cli.app import settings_from
     from transcribe.settings import load_transcribe_settings
+    from transcribe.whisper_files import resolve_model
 
     archive_settings = settings_from(config)
     settings = load_transcribe_settings(archive_settings.home)

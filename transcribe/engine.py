@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from transcribe.errors import EngineError, MediaDecodeError
-from transcribe.model import ModelRef
 from transcribe.settings import TranscribeSettings
+from transcribe.whisper_files import ModelRef
 
 if TYPE_CHECKING:
     import numpy as np

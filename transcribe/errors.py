@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from archive.errors import ArchiveError, ConfigurationError, InvalidInputError, NotFoundError
+from archive.evidence.errors import (
+    ArchiveError,
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 
 class TranscriptionError(ArchiveError):

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.package.layout import Interval
-from archive.package.parts import SealedDocument
+from archive.export.offline.layout import Interval
+from archive.export.parts import SealedDocument
 from transcribe.models import TranscriptVersion
 
 

@@ -20,10 +20,10 @@ from archive.jobs import RECORDING_CLOSED, RECORDING_SEALED, SEGMENT_STORED, Job
 from archive.services import Archive
 from transcribe.engine import Transcriber, load_transcriber
 from transcribe.flags import load_phrasebook
-from transcribe.model import resolve_model
 from transcribe.pipeline import TranscriptionPipeline
 from transcribe.settings import TranscribeSettings, load_transcribe_settings
 from transcribe.tokens import ensure_jieba
+from transcribe.whisper_files import resolve_model
 
 logger = logging.getLogger(__name__)
 

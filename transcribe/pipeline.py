@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from archive.catalog.models import Recording, RecordingState, Segment, Window
-from archive.manifest import canonical_json
+from archive.seal.manifest import canonical_json
 from archive.services import Archive
 from transcribe import service
 from transcribe.clean import ChunkLine, CleanRules, clean_result
@@ -106,7 +106,7 @@ class TranscriptionPipeline:
             segment = db.scalar(select(Segment).where(Segment.recording_id == recording_id,
                                                       Segment.seq == seq))
             if segment is None:
-                from archive.errors import NotFoundError
+                from archive.evidence.errors import NotFoundError
 
                 raise NotFoundError(f"recording {recording_id} has no segment {seq}",
                                     reason="no_segment")

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import aliased
 
 from archive.catalog.models import Case, Jurisdiction, Session, Stage, Window
-from archive.errors import NotFoundError
+from archive.evidence.errors import NotFoundError
 from transcribe.errors import SearchQueryError
 from transcribe.flags import phrase_times
 from transcribe.models import TranscriptFlag, TranscriptLine

@@ -8,10 +8,10 @@ import json
 from sqlalchemy import select
 
 from archive.catalog.models import Segment
-from archive.errors import ArchiveError
-from archive.sealing import document_log_entry
+from archive.evidence.errors import ArchiveError
+from archive.seal.sealer import document_log_entry
 from archive.services import Archive
-from archive.verify import Report
+from archive.verify.recording import Report
 from transcribe import service
 from transcribe.document import lines_from_document
 

@@ -12,7 +12,7 @@ from api.admin import schemas, service
 from api.audit.log import AuditorDep
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
-from archive.access import require_role
+from archive.access.people import require_role
 from archive.catalog.models import Device, User
 
 router = APIRouter(

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session as DBSession
 from api.auth import service as auth_service
 from api.rows import pairs
 from api.scope import jurisdiction_in_scope
-from archive import access, registry
-from archive.access import Principal
+from archive.access import people as access
+from archive.access import registry
+from archive.access.people import Principal
 from archive.catalog.models import (
     ApiToken,
     Device,
@@ -24,7 +25,7 @@ from archive.catalog.models import (
     Window,
     WindowKind,
 )
-from archive.errors import ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 def _subtree(principal: Principal) -> ColumnElement[bool]:

@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session as DBSession
 
 from api.deps import ArchiveDep, PrincipalDep
-from archive import audit
-from archive.access import Principal
+from archive.access.people import Principal
+from archive.audit import log as audit
 from archive.services import Archive
 
 

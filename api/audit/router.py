@@ -12,7 +12,7 @@ from api.audit import schemas, service
 from api.audit.log import AuditorDep
 from api.deps import ArchiveDep
 from api.errors import ErrorResponse
-from archive.access import require_role
+from archive.access.people import require_role
 
 router = APIRouter(
     prefix="/api/v1/audit", tags=["audit"],

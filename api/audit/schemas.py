@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from archive.audit import AccessEntry, AccessLogHead, Viewer
+from archive.audit.log import AccessEntry, AccessLogHead, Viewer
 
 
 class EntryOut(BaseModel):

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from api.rows import pairs
-from archive import audit
-from archive.access import Principal
-from archive.audit import AccessEntry, AccessLogHead
+from archive.access.people import Principal
+from archive.audit import log as audit
+from archive.audit.log import AccessEntry, AccessLogHead
 from archive.catalog.models import User
-from archive.errors import InvalidInputError
+from archive.evidence.errors import InvalidInputError
 
 MAX_PAGE = 500
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.errors import PermissionDeniedError
+from archive.evidence.errors import PermissionDeniedError
 
 
 class NotAuthenticatedError(PermissionDeniedError):

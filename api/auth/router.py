@@ -13,10 +13,11 @@ from api.auth import service as auth_service
 from api.auth.errors import NotAuthenticatedError, TooManyAttemptsError
 from api.deps import ArchiveDep, PrincipalDep, PublicDep, WebDep
 from api.errors import ErrorResponse
-from archive import access, audit
+from archive.access import people as access
+from archive.access.registry import hash_token
+from archive.audit import log as audit
 from archive.catalog.models import ApiToken, User
-from archive.errors import NotFoundError
-from archive.registry import hash_token
+from archive.evidence.errors import NotFoundError
 
 router = APIRouter(
     prefix="/api/v1/auth", tags=["auth"],

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session as DBSession
 from api.auth.errors import NotAuthenticatedError, TooManyAttemptsError
 from api.auth.models import LoginAttempt, LoginSession
 from api.settings import WebSettings
-from archive import access
-from archive.access import Principal
+from archive.access import people as access
+from archive.access.people import Principal
+from archive.access.registry import hash_token
 from archive.catalog.db import Catalog
 from archive.catalog.models import User
-from archive.errors import InvalidInputError, NotFoundError
-from archive.registry import hash_token
+from archive.evidence.errors import InvalidInputError, NotFoundError
 
 logger = logging.getLogger(__name__)
 

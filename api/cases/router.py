@@ -13,7 +13,7 @@ from api.audit.log import AuditorDep
 from api.cases import service
 from api.deps import ArchiveDep
 from api.errors import ErrorResponse
-from archive.access import require_role
+from archive.access.people import require_role
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"],
                    responses={code: {"model": ErrorResponse} for code in (400, 401, 403, 404)})

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from api.scope import case_in_scope, window_ids_in
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.models import Case, Jurisdiction, Session, Stage, Window
-from archive.errors import NotFoundError
+from archive.evidence.errors import NotFoundError
 
 STAGE_ORDER = {stage: index for index, stage in enumerate(Stage)}
 

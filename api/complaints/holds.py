@@ -16,9 +16,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.rows import pairs
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.models import Segment, Session
-from archive.errors import NotFoundError
+from archive.evidence.errors import NotFoundError
 from archive.services import Archive
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
 from api.scope import session_in_scope
 from api.settings import WebSettings
-from archive.access import require_role
+from archive.access.people import require_role
 from archive.services import Archive
 
 router = APIRouter(

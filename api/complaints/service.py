@@ -15,10 +15,10 @@ from api.complaints.holds import Holds
 from api.complaints.models import Complaint, ComplaintSession, ComplaintState, Outcome
 from api.scope import jurisdiction_in_scope, session_in_scope, window_ids_in
 from api.settings import WebSettings
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.db import Catalog
 from archive.catalog.models import Case, Jurisdiction, Session, Window
-from archive.errors import ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
 
 _NUMBER = re.compile(r"^\S(.{0,98}\S)?$")
 

@@ -15,7 +15,7 @@ from api.scope import window_ids_in
 from api.sessions.service import day_bounds
 from api.settings import WebSettings
 from api.timeline.service import GapRow, WindowStatus, gaps_between, window_statuses
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.models import Case, Session, Window
 from transcribe.models import TranscriptFlag
 from transcribe.review import QueueItem

@@ -14,10 +14,10 @@ from api.deps import ArchiveDep, JobsDep, PrincipalDep
 from api.errors import ErrorResponse
 from api.exports.schemas import ExportIn, ExportOut
 from archive.catalog.models import User
-from archive.errors import ConfigurationError, ConflictError, NotFoundError
-from archive.package.builder import PackageBuilder
-from archive.package.jobs import DONE, EXPORT_TASK, ExportJobs, jobs_root
-from archive.package.layout import ExportRequest, Selection
+from archive.evidence.errors import ConfigurationError, ConflictError, NotFoundError
+from archive.export.builder import PackageBuilder
+from archive.export.jobs import DONE, EXPORT_TASK, ExportJobs, jobs_root
+from archive.export.offline.layout import ExportRequest, Selection
 
 router = APIRouter(
     prefix="/api/v1/exports", tags=["exports"],
@@ -46,7 +46,7 @@ def create_export(body: ExportIn, archive: ArchiveDep, jobs: JobsDep,
     task = jobs.tasks.get(EXPORT_TASK)
     if task is None:
         raise ConfigurationError("the export task is not registered: install the "
-                                 "aidrec.tasks entry point archive.package.jobs:register",
+                                 "aidrec.tasks entry point archive.export.jobs:register",
                                  reason="no_export_task")
     store = _jobs(archive.settings.home)
     job = store.create(request, principal, now=datetime.now(UTC))

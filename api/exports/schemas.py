@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from archive.package.jobs import ExportJob
+from archive.export.jobs import ExportJob
 
 
 class ExportIn(BaseModel):

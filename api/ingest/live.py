@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from api.deps import ArchiveDep, DeviceActor, DeviceDep
 from api.errors import ErrorResponse
-from archive import ingest
 from archive.catalog.models import Recording, RecordingState, Session, Stage
-from archive.digest import genesis_hash
-from archive.errors import ConflictError, InvalidInputError
+from archive.evidence.digest import genesis_hash
+from archive.evidence.errors import ConflictError, InvalidInputError
+from archive.ingest import service as ingest
 
 router = APIRouter(
     prefix="/api/v1/ingest/windows", tags=["ingest"],

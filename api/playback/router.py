@@ -18,9 +18,9 @@ from api.playback import schemas, service
 from api.playback.models import PlaybackGrant
 from api.scope import session_in_scope
 from api.sessions.service import session_range
-from archive.access import require_role
+from archive.access.people import require_role
 from archive.catalog.models import Recording, RecordingState
-from archive.errors import ArchiveError, InvalidInputError
+from archive.evidence.errors import ArchiveError, InvalidInputError
 
 logger = logging.getLogger(__name__)
 

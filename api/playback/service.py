@@ -19,10 +19,10 @@ from api.complaints.models import Complaint
 from api.playback.models import PlaybackGrant
 from api.scope import Placed, recording_in_scope
 from api.sessions.service import segments_between
-from archive.access import Principal
-from archive.audit import REASON_KINDS
+from archive.access.people import Principal
+from archive.audit.log import REASON_KINDS
 from archive.catalog.models import Jurisdiction, Recording, Segment
-from archive.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 
 HLS_TYPES = frozenset({"video/mp2t"})
 MAX_RANGE = timedelta(hours=24)

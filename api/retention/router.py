@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from api.deps import ArchiveDep, JobsDep, PrincipalDep
 from api.errors import ErrorResponse
 from api.retention import schemas
-from archive.access import Principal, require_role
+from archive.access.people import Principal, require_role
 from archive.catalog.models import JurisdictionLevel, Role
-from archive.errors import NotFoundError
+from archive.evidence.errors import NotFoundError
 from archive.services import Archive
 from retention import disposal_batches, holds, service
 from retention.facts import floor_of

@@ -13,7 +13,7 @@ from api.deps import ArchiveDep, PrincipalDep, WebDep
 from api.errors import ErrorResponse
 from api.reviews import schemas, service
 from api.scope import session_in_scope
-from archive.access import require_role
+from archive.access.people import require_role
 
 router = APIRouter(
     prefix="/api/v1", tags=["reviews"],

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session as DBSession
 from api.reviews.models import Review, SessionNote
 from api.scope import session_in_scope
 from api.settings import WebSettings
-from archive.access import Principal
-from archive.errors import InvalidInputError
+from archive.access.people import Principal
+from archive.evidence.errors import InvalidInputError
 
 SCORES = (0, 1, 2)  # no, partly, yes
 MAX_TEXT = 5000

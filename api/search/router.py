@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from api.deps import ArchiveDep, PrincipalDep
 from api.errors import ErrorResponse
 from api.search import schemas
-from archive.access import require_role
+from archive.access.people import require_role
 from archive.catalog.models import Role, Stage
-from archive.errors import InvalidInputError
+from archive.evidence.errors import InvalidInputError
 from transcribe.review import review_queue
 from transcribe.search import MAX_LIMIT, SearchFilters, search_lines
 

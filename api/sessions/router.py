@@ -15,10 +15,10 @@ from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
 from api.scope import jurisdiction_in_scope, session_in_scope
 from api.sessions import schemas, service
-from archive import audit
-from archive.access import require_role
+from archive.access.people import require_role
+from archive.audit import log as audit
 from archive.catalog.models import Stage
-from archive.errors import InvalidInputError
+from archive.evidence.errors import InvalidInputError
 
 router = APIRouter(
     prefix="/api/v1/sessions", tags=["sessions"],

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DBSession
 from api.complaints.models import Complaint, ComplaintSession
 from api.scope import Placed, session_in_scope, window_ids_in
 from api.sessions import models as _models  # noqa: F401 - registers the sessions index
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.models import (
     Case,
     Gap,
@@ -24,7 +24,7 @@ from archive.catalog.models import (
     Stage,
     Window,
 )
-from archive.errors import InvalidInputError
+from archive.evidence.errors import InvalidInputError
 from transcribe import service as transcripts
 from transcribe.errors import TranscriptNotFoundError
 from transcribe.models import TranscriptFlag

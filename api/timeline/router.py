@@ -12,7 +12,7 @@ from api.audit.log import AuditorDep
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
 from api.timeline import schemas, service
-from archive.access import require_role
+from archive.access.people import require_role
 
 router = APIRouter(
     prefix="/api/v1/windows", tags=["windows"],

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DBSession
 from api.rows import pairs
 from api.scope import Placed, window_ids_in, window_in_scope
 from api.sessions.service import day_bounds, session_flag_clause
-from archive.access import Principal
+from archive.access.people import Principal
 from archive.catalog.models import (
     Case,
     Device,

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import entry_points
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from archive.evidence.errors import ConfigurationError
+
 logger = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Packages with tables of their own ship their revisions in a package named by this entry point
+# group, branching off the catalog's; the catalog never imports them otherwise.
+MIGRATION_GROUP = "aidrec.migrations"
 
 
 class Catalog:
@@ -60,6 +68,9 @@ class Catalog:
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", os.pathsep.join(
+            str(path) for path in version_locations()))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self._write_engine.begin() as connection:
             config.attributes["connection"] = connection
@@ -69,6 +80,17 @@ class Catalog:
     def dispose(self) -> None:
         self._read_engine.dispose()
         self._write_engine.dispose()
+
+
+def version_locations() -> list[Path]:
+    """The catalog's own revisions, then each package's, found by entry point."""
+    locations = [MIGRATIONS / "versions"]
+    for ep in sorted(entry_points(group=MIGRATION_GROUP), key=lambda ep: ep.name):
+        spec = find_spec(ep.value)
+        if spec is None or not spec.submodule_search_locations:
+            raise ConfigurationError(f"migrations {ep.name} = {ep.value!r}: no such package")
+        locations.append(Path(next(iter(spec.submodule_search_locations))))
+    return locations
 
 
 def _ensure_sqlite_dir(url: str) -> None:

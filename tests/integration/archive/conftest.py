@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from archive.seaweed import SeaweedServer, find_free_s3_port
-from archive.store import ObjectStore
+from archive.devstack.seaweed import SeaweedServer, find_free_s3_port
+from archive.store.objects import ObjectStore
 
 STORE_BUCKET = "aidrec-store-test"
 

@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import select
 
 from archive.catalog.models import Gap, Segment
-from archive.ephemeral import EphemeralStack as TestStack
-from archive.ephemeral import free_port
+from archive.devstack.ephemeral import EphemeralStack as TestStack
+from archive.devstack.ephemeral import free_port
 from archive.services import Archive
 from archive.settings import Settings
 from tests.support import Tree, bootstrap_tree

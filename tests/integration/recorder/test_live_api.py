@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from archive.digest import genesis_hash
-from archive.ephemeral import EphemeralStack
+from archive.devstack.ephemeral import EphemeralStack
+from archive.evidence.digest import genesis_hash
 from archive.jobs import build_jobs
 from archive.services import Archive
 from tests.support import Tree, Uploader, bootstrap_tree

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from archive.catalog.models import Device, Gap
+from archive.ingest.presence import ONGOING, check_presence
 from archive.jobs import build_jobs
-from archive.presence import ONGOING, check_presence
 from tests.integration.recorder.conftest import RecorderWorld, wait_until
 
 TIMEOUT_S = 3.0

@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive import access, ingest
-from archive.access import Principal
+from archive.access import people as access
+from archive.access.people import Principal
 from archive.catalog.models import RecordingOrigin, Role, Stage, User
-from archive.ingest import Actor
+from archive.ingest import service as ingest
+from archive.ingest.service import Actor
 from archive.services import Archive
 from retention.settings import RetentionSettings
 from tests.support import bootstrap_tree

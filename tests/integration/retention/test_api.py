@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from archive import access
+from archive.access import people as access
 from archive.jobs import build_jobs
 from archive.services import Archive
 from retention.locks import apply_retention

@@ -13,9 +13,9 @@ from asn1crypto import cms
 from sqlalchemy import func, select
 
 from archive.catalog.models import LogLeaf, Recording
-from archive.disposal import DisposalCertificate
-from archive.errors import ConflictError, ObjectLockedError, PermissionDeniedError
+from archive.evidence.errors import ConflictError, ObjectLockedError, PermissionDeniedError
 from archive.services import Archive
+from archive.verify.disposed import DisposalCertificate
 from retention.disposal_batches import approve_batch, list_due, propose_batch
 from retention.errors import ApprovalError
 from retention.locks import apply_retention

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from archive.errors import (
+from archive.evidence.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -134,7 +134,7 @@ def test_store_failure_leaves_the_hold_pending_and_maintenance_completes_it(
         archive: Archive, people: People, config: RetentionSettings,
         monkeypatch: pytest.MonkeyPatch) -> None:
     rid = make_recording(archive)
-    from archive.errors import StoreUnavailableError
+    from archive.evidence.errors import StoreUnavailableError
 
     def down(*_args: object, **_kwargs: object) -> None:
         raise StoreUnavailableError("store down")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.catalog.models import LogLeaf
-from archive.disposal import DisposalCertificate, DisposedObject
 from archive.services import Archive
+from archive.verify.disposed import DisposalCertificate, DisposedObject
 from retention import certificate, sweeper
 from retention.disposal_batches import approve_batch, cancel_batch, list_due, propose_batch
 from retention.errors import ApprovalError, SweepBusyError

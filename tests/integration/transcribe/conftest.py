@@ -12,8 +12,8 @@ import pytest
 from archive.settings import Settings
 from tests.integration.transcribe import audio
 from transcribe.engine import WhisperTranscriber, load_transcriber
-from transcribe.model import ensure_base_model, resolve_model
 from transcribe.settings import TranscribeSettings
+from transcribe.whisper_files import ensure_base_model, resolve_model
 
 # Assembled once per machine (145 MB); the test of assembly itself uses a fresh directory.
 MODEL_CACHE = Path(os.environ.get("AIDREC_TEST_MODEL_CACHE",

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from archive import registry
+from archive.access import registry
 from archive.catalog.db import Catalog
 from archive.catalog.models import JurisdictionLevel
-from archive.seaweed import find_free_s3_port
+from archive.devstack.seaweed import find_free_s3_port
 from tests.conftest import free_port
 from tests.integration.transcribe.conftest import Clip
 from transcribe.models import Transcript

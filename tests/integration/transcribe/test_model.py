@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transcribe.model import BASE_MODEL_SHA256, BASE_MODEL_SIZE, ensure_base_model, resolve_model
 from transcribe.settings import TranscribeSettings
+from transcribe.whisper_files import (
+    BASE_MODEL_SHA256,
+    BASE_MODEL_SIZE,
+    ensure_base_model,
+    resolve_model,
+)
 
 
 def test_base_is_assembled_from_the_pip_parts_once(tmp_path: Path) -> None:

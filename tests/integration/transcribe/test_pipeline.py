@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from archive import access
+from archive.access import people as access
 from archive.catalog.models import Role
-from archive.ingest import Actor
+from archive.ingest.service import Actor
 from archive.jobs import build_jobs
 from archive.services import Archive
 from archive.settings import Settings
@@ -148,7 +148,7 @@ def _wer(reference: str, hypothesis: str) -> float:
 def test_english_import_is_accurate_and_stitched_across_segments(
     archive: Archive, transcribing_settings: Settings, tree: Tree, english: English
 ) -> None:
-    from archive.importer import import_files
+    from archive.ingest.importer import import_files
 
     jobs = build_jobs(transcribing_settings, immediate=True, archive_factory=lambda: archive)
     result = import_files(archive, [c.path for c in english.segments],
@@ -185,8 +185,8 @@ def test_failed_job_is_retried_and_never_half_visible_then_corrected(
     archive: Archive, transcribing_settings: Settings, tree: Tree, hello: Clip, quiet: Clip,
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from archive import ingest
     from archive.catalog.models import RecordingOrigin, Window
+    from archive.ingest import service as ingest
 
     with archive.catalog.write() as db:
         db.get_one(Window, tree.window_id).language = "en"  # the window's language wins
@@ -206,7 +206,7 @@ def test_failed_job_is_retried_and_never_half_visible_then_corrected(
 
     monkeypatch.setattr(service, "publish_flags", publish_then_fail)
     prev, moment = recording.chain_head, START
-    from archive.digest import sha256_file
+    from archive.evidence.digest import sha256_file
 
     for seq, clip in enumerate((hello, quiet)):
         sha, size = sha256_file(clip.path)
@@ -273,7 +273,7 @@ def test_language_fixed_meanwhile_by_another_worker_is_followed(
 ) -> None:
     """Two workers detect at once; the first to commit fixes the recording's language and
     the other redoes its segment in that language."""
-    from archive.importer import import_files
+    from archive.ingest.importer import import_files
     from transcribe.jobs import build_pipeline
     from transcribe.settings import load_transcribe_settings
 

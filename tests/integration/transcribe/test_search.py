@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from archive import ingest
 from archive.catalog.models import Recording, RecordingOrigin, Stage
-from archive.errors import NotFoundError
+from archive.evidence.errors import NotFoundError
+from archive.ingest import service as ingest
 from archive.services import Archive
 from tests.support import bootstrap_tree
 from transcribe import search, service

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from archive.importer import import_files
-from archive.ingest import Actor
+from archive.ingest.importer import import_files
+from archive.ingest.service import Actor
 from archive.jobs import Jobs, build_jobs
 from archive.services import Archive
 from archive.settings import Settings

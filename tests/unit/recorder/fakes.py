@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from archive.digest import chain_hash, genesis_hash
+from archive.evidence.digest import chain_hash, genesis_hash
 from recorder.archive_client import OpenedRecording, SegmentReceipt
 from recorder.errors import ArchiveRejectedError, ArchiveUnavailableError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.digest import chain_hash, genesis_hash
+from archive.evidence.digest import chain_hash, genesis_hash
 from recorder.errors import SpoolError
 from recorder.outage import Cause, GapRecord
 from recorder.spool import ItemKind, Spool, seal_file

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from archive.errors import ConfigurationError
+from archive.evidence.errors import ConfigurationError
 from retention.settings import CONFIG_ENV, RetentionSettings, load_retention_settings
 
 

@@ -1,0 +1,1 @@
+"""Who may act: people, devices, tokens and the jurisdiction scope."""

@@ -1,0 +1,90 @@
+"""People, their API tokens and the jurisdiction scope that every read is filtered by."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from archive.access.registry import get_jurisdiction_or_raise, hash_token
+from archive.catalog.models import ApiToken, Jurisdiction, Role, User, Window
+from archive.evidence.errors import ConflictError, NotFoundError, PermissionDeniedError
+
+USER_TOKEN_PREFIX = "aidrec_usr_"  # noqa: S105 - a prefix, not a secret
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, with the subtree they may see."""
+
+    user_id: str
+    role: Role
+    jurisdiction_id: str
+    jurisdiction_path: str  # "/yn/km/" — the subtree prefix
+
+    def covers(self, path: str) -> bool:
+        return path.startswith(self.jurisdiction_path)
+
+    def window_filter(self) -> ColumnElement[bool]:
+        """A WHERE clause on Window.jurisdiction_id restricting to this person's subtree."""
+        subtree = select(Jurisdiction.id).where(
+            Jurisdiction.path.startswith(self.jurisdiction_path, autoescape=True))
+        return Window.jurisdiction_id.in_(subtree)
+
+
+def create_user(db: Session, *, id: str, name: str, role: Role, jurisdiction_id: str,
+                password_hash: str | None = None) -> User:
+    if db.get(User, id) is not None:
+        raise ConflictError(f"user {id} already exists", reason="exists")
+    get_jurisdiction_or_raise(db, id=jurisdiction_id)
+    user = User(id=id, name=name, role=role, jurisdiction_id=jurisdiction_id,
+                password_hash=password_hash)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def create_api_token(db: Session, *, user_id: str, label: str = "") -> str:
+    """Issue a token for scripts acting as this person; shown only once."""
+    if db.get(User, user_id) is None:
+        raise NotFoundError(f"user {user_id} does not exist", reason="no_user")
+    token = USER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user_id, label=label, token_hash=hash_token(token)))
+    db.flush()
+    return token
+
+
+def principal_of(db: Session, user: User) -> Principal:
+    node = get_jurisdiction_or_raise(db, id=user.jurisdiction_id)
+    return Principal(user_id=user.id, role=user.role, jurisdiction_id=node.id,
+                     jurisdiction_path=node.path)
+
+
+def authenticate_api_token(db: Session, *, token: str, now: datetime) -> Principal:
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or (row.revoked_at is not None and row.revoked_at <= now):
+        raise PermissionDeniedError("unknown or revoked API token", reason="bad_token")
+    user = db.get(User, row.user_id)
+    if user is None or (user.disabled_at is not None and user.disabled_at <= now):
+        raise PermissionDeniedError("the token's user is disabled", reason="user_disabled")
+    return principal_of(db, user)
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        raise PermissionDeniedError(
+            f"role {principal.role.value} may not do this; needs one of "
+            f"{', '.join(r.value for r in roles)}", reason="role")
+
+
+def require_window(db: Session, principal: Principal, window_id: str) -> Window:
+    """The window, if this person's subtree holds it; otherwise not found (no existence leak)."""
+    window = db.get(Window, window_id)
+    if window is not None:
+        node = db.get(Jurisdiction, window.jurisdiction_id)
+        if node is not None and principal.covers(node.path):
+            return window
+    raise NotFoundError(f"window {window_id} does not exist", reason="no_window")

@@ -1,0 +1,1 @@
+"""The `aidrec` command line."""

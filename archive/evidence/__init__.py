@@ -1,0 +1,1 @@
+"""Pure evidence formats: digests, canonical JSON, log entries, Merkle proofs, vocabularies."""

@@ -1,0 +1,1 @@
+"""Evidence packages: selection, sealed export records, streamed BagIt zips."""

@@ -1,0 +1,1 @@
+"""The package format and its offline verification: needs only the zip and trust roots."""

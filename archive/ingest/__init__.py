@@ -1,0 +1,1 @@
+"""Taking recordings in: the ingest service, imports of files, recorder presence."""

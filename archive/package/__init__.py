@@ -1,1 +1,0 @@
-"""Evidence packages: sealed, self-proving BagIt exports and their offline verification."""

@@ -1,0 +1,1 @@
+"""Seals: canonical manifests, signatures, timestamps and the transparency log."""

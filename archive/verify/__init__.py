@@ -1,0 +1,1 @@
+"""Verification of what the archive holds: recordings, fixity, disposals."""

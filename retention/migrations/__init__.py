@@ -1,0 +1,1 @@
+"""Catalog revisions of the retention package, applied by archive.catalog with every other package's."""
