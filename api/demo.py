@@ -21,17 +21,9 @@ from sqlalchemy import select
 from api.auth.service import hash_password
 from archive.access import people as access
 from archive.access import registry
-from archive.catalog.models import (
-    GapCause,
-    Jurisdiction,
-    JurisdictionLevel,
-    Recording,
-    Role,
-    Session,
-    User,
-    Window,
-)
+from archive.catalog.models import Jurisdiction, Recording, Session, User, Window
 from archive.evidence.errors import ArchiveError
+from archive.evidence.vocabulary import GapCause, JurisdictionLevel, Role
 from archive.ingest import service as ingest
 from archive.ingest.importer import import_files
 from archive.services import Archive

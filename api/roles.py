@@ -8,7 +8,7 @@ people but watch nothing; auditors read the access log and nothing else.
 
 from __future__ import annotations
 
-from archive.catalog.models import Role
+from archive.evidence.vocabulary import Role
 
 ALL = tuple(Role)
 EVIDENCE = (Role.SUPERVISOR, Role.INSPECTOR)  # sessions, transcripts, playback, cases, search

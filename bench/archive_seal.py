@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 
-from archive.catalog.models import RecordingOrigin
 from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.vocabulary import RecordingOrigin
 from archive.ingest import service as ingest
 from bench.common import setup_archive, summary
 

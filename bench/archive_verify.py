@@ -11,8 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.catalog.models import RecordingOrigin
 from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.vocabulary import RecordingOrigin
 from archive.ingest import service as ingest
 from archive.settings import to_toml
 from bench.common import setup_archive

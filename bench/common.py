@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.access import registry
-from archive.catalog.models import JurisdictionLevel
 from archive.devstack.ephemeral import EphemeralStack, free_port
+from archive.evidence.vocabulary import JurisdictionLevel
 from archive.services import Archive
 from archive.settings import Settings, to_toml
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from archive.catalog.models import RecordingOrigin
 from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.vocabulary import RecordingOrigin
 from archive.ingest import service as ingest
 from archive.settings import to_toml
 from bench.common import Bench, setup_archive

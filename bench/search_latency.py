@@ -32,7 +32,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archive.catalog.db import Catalog
-from archive.catalog.models import Stage
+from archive.evidence.vocabulary import Stage
 from transcribe.search import SearchFilters, search_lines
 from transcribe.tokens import ensure_jieba
 

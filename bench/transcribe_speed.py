@@ -28,9 +28,9 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archive.access import registry
-from archive.catalog.models import JurisdictionLevel, RecordingOrigin
 from archive.devstack.ephemeral import ephemeral_stack
 from archive.evidence.digest import sha256_file
+from archive.evidence.vocabulary import JurisdictionLevel, RecordingOrigin
 from archive.ingest import service as ingest
 from archive.services import Archive
 from transcribe.engine import EngineParams, load_transcriber

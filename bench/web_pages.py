@@ -33,14 +33,15 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.integration.web.browser import chromium
+
 from api.auth.service import hash_password
-from archive.catalog.models import Role, Stage
 from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.vocabulary import Role, Stage
 from archive.ingest import service as ingest
 from archive.ingest.importer import import_files
 from archive.services import Archive
 from bench.common import api_process, percentile
-from tests.integration.web.browser import chromium
 from tests.support import make_media
 from transcribe.flags import find_flags, load_phrasebook
 from transcribe.stitch import Line, LineWord

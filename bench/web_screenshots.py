@@ -22,18 +22,20 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.integration.web.browser import chromium, serve
+from tests.integration.web.conftest import make_line
+
 from api.app import create_app
 from api.auth.service import hash_password
 from archive.access import people as access
-from archive.catalog.models import GapCause, Recording, Role, Stage
+from archive.catalog.models import Recording
 from archive.devstack.ephemeral import ephemeral_stack
+from archive.evidence.vocabulary import GapCause, Role, Stage
 from archive.ingest import service as ingest
 from archive.ingest.importer import import_files
 from archive.jobs import build_jobs
 from archive.services import Archive
 from bench.web_pages import PG_ADMIN, generate
-from tests.integration.web.browser import chromium, serve
-from tests.integration.web.conftest import make_line
 from tests.support import make_media
 from transcribe import service as transcripts
 from transcribe.flags import find_flags, load_phrasebook

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from archive.access import registry
-from archive.catalog.models import Device, Jurisdiction, JurisdictionLevel, Window
+from archive.catalog.models import Device, Jurisdiction, Window
+from archive.evidence.vocabulary import JurisdictionLevel
 from archive.services import Archive
 from archive.settings import Settings
 

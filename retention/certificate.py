@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.catalog.models import LogLeaf, TreeHead
+from archive.evidence.canonical import canonical_json, iso
 from archive.evidence.errors import IntegrityError, NotFoundError
-from archive.seal.manifest import canonical_json, iso, software_version
+from archive.seal.manifest import software_version
 from archive.services import Archive
 from archive.verify.disposed import (
     CERTIFICATE_KIND,

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from archive.catalog.models import JurisdictionLevel, Stage
 from archive.cli.app import ConfigOpt, console, fail, print_json
+from archive.evidence.vocabulary import JurisdictionLevel, Stage
 from retention.models import HoldKind, RuleCategory
 
 if TYPE_CHECKING:

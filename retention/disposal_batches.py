@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.access.people import Principal, require_role
-from archive.catalog.models import Role
 from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.vocabulary import Role
 from archive.services import Archive
 from retention.errors import ApprovalError
 from retention.facts import decide_many, floor_of, load_rules, placements, recording_ids

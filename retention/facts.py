@@ -9,14 +9,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.catalog.models import (
-    Case,
-    Jurisdiction,
-    Recording,
-    RecordingState,
-    Session,
-    Window,
-)
+from archive.catalog.models import Case, Jurisdiction, Recording, Session, Window
+from archive.evidence.vocabulary import RecordingState
 from archive.settings import Settings
 from retention.models import (
     HoldItemStatus,

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from archive.catalog.models import Jurisdiction, JurisdictionLevel
+from archive.catalog.models import Jurisdiction
 from archive.evidence.errors import InvalidInputError
+from archive.evidence.vocabulary import JurisdictionLevel
 from archive.services import Archive
 from retention.facts import chunks, decide_many, floor_of, load_rules, placements, recording_ids
 from retention.policy import Status

@@ -18,16 +18,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.access.people import Principal, require_role
-from archive.catalog.models import (
-    Case,
-    Jurisdiction,
-    Recording,
-    RecordingState,
-    Role,
-    Session,
-    Window,
-)
+from archive.catalog.models import Case, Jurisdiction, Recording, Session, Window
 from archive.evidence.errors import ArchiveError, ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.vocabulary import RecordingState, Role
 from archive.services import Archive
 from retention.locks import recording_prefix
 from retention.models import (

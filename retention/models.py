@@ -16,8 +16,9 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
-from archive.catalog.models import Base, Stage, new_id
+from archive.catalog.models import Base, new_id
 from archive.catalog.types import utcnow
+from archive.evidence.vocabulary import Stage
 
 
 def _enum(cls: type[enum.Enum]) -> SAEnum:

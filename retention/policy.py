@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from archive.catalog.models import RecordingOrigin, Stage
+from archive.evidence.vocabulary import RecordingOrigin, Stage
 from retention.models import RuleCategory
 
 FLOOR_RULE_ID = "floor"

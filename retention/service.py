@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.access.people import Principal, require_role
-from archive.catalog.models import Case, Jurisdiction, Recording, Role, Stage, Window
+from archive.catalog.models import Case, Jurisdiction, Recording, Window
 from archive.evidence.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
+from archive.evidence.vocabulary import Role, Stage
 from archive.services import Archive
 from archive.verify.disposed import DisposalCertificate
 from retention.errors import PolicyError

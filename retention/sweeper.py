@@ -27,8 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.catalog.models import Jurisdiction, Recording, Seal, Segment, Window, new_id
+from archive.evidence.canonical import iso
 from archive.evidence.errors import ArchiveError, NotFoundError, ObjectLockedError
-from archive.seal.manifest import iso
 from archive.services import Archive
 from archive.verify.disposed import DisposalCertificate, DisposedObject
 from retention.certificate import (

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from archive.evidence.errors import ArchiveError, NotFoundError
-from archive.seal.sealer import document_log_entry
+from archive.evidence.log_entries import document_log_entry
+from archive.evidence.report import Report
 from archive.services import Archive
 from archive.verify.disposed import (
     CERTIFICATE_KIND,
@@ -18,7 +19,6 @@ from archive.verify.disposed import (
     DisposedObject,
     certificate_ref,
 )
-from archive.verify.recording import Report
 
 
 def get_certificate_or_raise(archive: Archive, certificate_id: str) -> DisposalCertificate:

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from archive.access import registry
-from archive.catalog.models import JurisdictionLevel
 from archive.evidence.digest import chain_hash
+from archive.evidence.vocabulary import JurisdictionLevel
 from archive.services import Archive
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.catalog.models import Stage
 from archive.cli.app import ConfigOpt, console, fail, print_json
+from archive.evidence.vocabulary import Stage
 
 if TYPE_CHECKING:
     from archive.services import Archive

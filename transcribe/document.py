@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from archive.seal.manifest import iso
+from archive.evidence.canonical import iso
 from transcribe.errors import CorrectionError
 from transcribe.stitch import Line, LineWord
 

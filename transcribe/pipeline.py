@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from archive.catalog.models import Recording, RecordingState, Segment, Window
-from archive.seal.manifest import canonical_json
+from archive.catalog.models import Recording, Segment, Window
+from archive.evidence.canonical import canonical_json
+from archive.evidence.vocabulary import RecordingState
 from archive.services import Archive
 from transcribe import service
 from transcribe.clean import ChunkLine, CleanRules, clean_result

@@ -28,8 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import aliased
 
-from archive.catalog.models import Case, Jurisdiction, Session, Stage, Window
+from archive.catalog.models import Case, Jurisdiction, Session, Window
 from archive.evidence.errors import NotFoundError
+from archive.evidence.vocabulary import Stage
 from transcribe.errors import SearchQueryError
 from transcribe.flags import phrase_times
 from transcribe.models import TranscriptFlag, TranscriptLine

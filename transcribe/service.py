@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as DBSession
 
 from archive.catalog.db import Catalog
 from archive.catalog.models import Recording, Segment, Session
-from archive.seal.manifest import canonical_json
+from archive.evidence.canonical import canonical_json
 from transcribe.clean import ChunkLine
 from transcribe.errors import TranscriptNotFoundError
 from transcribe.flags import FlagHit, SessionSpan

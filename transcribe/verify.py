@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from archive.catalog.models import Segment
 from archive.evidence.errors import ArchiveError
-from archive.seal.sealer import document_log_entry
+from archive.evidence.log_entries import document_log_entry
+from archive.evidence.report import Report
 from archive.services import Archive
-from archive.verify.recording import Report
 from transcribe import service
 from transcribe.document import lines_from_document
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from archive.catalog.models import JurisdictionLevel, Role, WindowKind
+from archive.evidence.vocabulary import JurisdictionLevel, Role, WindowKind
 
 NEW_ID = "^[a-z0-9][a-z0-9_.-]{0,63}$"
 

@@ -15,17 +15,9 @@ from api.scope import jurisdiction_in_scope
 from archive.access import people as access
 from archive.access import registry
 from archive.access.people import Principal
-from archive.catalog.models import (
-    ApiToken,
-    Device,
-    Jurisdiction,
-    JurisdictionLevel,
-    Role,
-    User,
-    Window,
-    WindowKind,
-)
+from archive.catalog.models import ApiToken, Device, Jurisdiction, User, Window
 from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.vocabulary import JurisdictionLevel, Role, WindowKind
 
 
 def _subtree(principal: Principal) -> ColumnElement[bool]:

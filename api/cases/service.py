@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session as DBSession
 
 from api.scope import case_in_scope, window_ids_in
 from archive.access.people import Principal
-from archive.catalog.models import Case, Jurisdiction, Session, Stage, Window
+from archive.catalog.models import Case, Jurisdiction, Session, Window
 from archive.evidence.errors import NotFoundError
+from archive.evidence.vocabulary import Stage
 
 STAGE_ORDER = {stage: index for index, stage in enumerate(Stage)}
 

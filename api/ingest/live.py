@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from api.deps import ArchiveDep, DeviceActor, DeviceDep
 from api.errors import ErrorResponse
-from archive.catalog.models import Recording, RecordingState, Session, Stage
+from archive.catalog.models import Recording, Session
 from archive.evidence.digest import genesis_hash
 from archive.evidence.errors import ConflictError, InvalidInputError
+from archive.evidence.vocabulary import RecordingState, Stage
 from archive.ingest import service as ingest
 
 router = APIRouter(

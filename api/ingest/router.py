@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ArchiveDep, DeviceActor, DeviceDep, JobsDep
 from api.errors import ErrorResponse
 from api.ingest import schemas
-from archive.catalog.models import Recording, RecordingOrigin
+from archive.catalog.models import Recording
 from archive.evidence.errors import InvalidInputError, NotFoundError
+from archive.evidence.vocabulary import RecordingOrigin
 from archive.ingest import service as ingest
 from archive.jobs import RECORDING_CLOSED, SEGMENT_STORED
 

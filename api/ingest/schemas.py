@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from archive.catalog.models import GapCause, SealState, Stage
+from archive.evidence.vocabulary import GapCause, SealState, Stage
 
 
 class _In(BaseModel):

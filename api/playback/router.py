@@ -19,8 +19,9 @@ from api.playback.models import PlaybackGrant
 from api.scope import session_in_scope
 from api.sessions.service import session_range
 from archive.access.people import require_role
-from archive.catalog.models import Recording, RecordingState
+from archive.catalog.models import Recording
 from archive.evidence.errors import ArchiveError, InvalidInputError
+from archive.evidence.vocabulary import RecordingState
 
 logger = logging.getLogger(__name__)
 

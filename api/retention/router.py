@@ -13,8 +13,8 @@ from api.deps import ArchiveDep, JobsDep, PrincipalDep
 from api.errors import ErrorResponse
 from api.retention import schemas
 from archive.access.people import Principal, require_role
-from archive.catalog.models import JurisdictionLevel, Role
 from archive.evidence.errors import NotFoundError
+from archive.evidence.vocabulary import JurisdictionLevel, Role
 from archive.services import Archive
 from retention import disposal_batches, holds, service
 from retention.facts import floor_of

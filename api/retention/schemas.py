@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from archive.catalog.models import Stage
+from archive.evidence.vocabulary import Stage
 from retention.disposal_batches import BatchView, DueEntry
 from retention.holds import HoldView
 from retention.models import HoldKind, RetentionRule, RuleCategory

@@ -11,8 +11,8 @@ from api.deps import ArchiveDep, PrincipalDep
 from api.errors import ErrorResponse
 from api.search import schemas
 from archive.access.people import require_role
-from archive.catalog.models import Role, Stage
 from archive.evidence.errors import InvalidInputError
+from archive.evidence.vocabulary import Role, Stage
 from transcribe.review import review_queue
 from transcribe.search import MAX_LIMIT, SearchFilters, search_lines
 

@@ -17,8 +17,8 @@ from api.scope import jurisdiction_in_scope, session_in_scope
 from api.sessions import schemas, service
 from archive.access.people import require_role
 from archive.audit import log as audit
-from archive.catalog.models import Stage
 from archive.evidence.errors import InvalidInputError
+from archive.evidence.vocabulary import Stage
 
 router = APIRouter(
     prefix="/api/v1/sessions", tags=["sessions"],

@@ -13,18 +13,9 @@ from api.complaints.models import Complaint, ComplaintSession
 from api.scope import Placed, session_in_scope, window_ids_in
 from api.sessions import models as _models  # noqa: F401 - registers the sessions index
 from archive.access.people import Principal
-from archive.catalog.models import (
-    Case,
-    Gap,
-    Marker,
-    Recording,
-    Segment,
-    Session,
-    Staff,
-    Stage,
-    Window,
-)
+from archive.catalog.models import Case, Gap, Marker, Recording, Segment, Session, Staff, Window
 from archive.evidence.errors import InvalidInputError
+from archive.evidence.vocabulary import Stage
 from transcribe import service as transcripts
 from transcribe.errors import TranscriptNotFoundError
 from transcribe.models import TranscriptFlag

@@ -20,11 +20,11 @@ from archive.catalog.models import (
     Jurisdiction,
     Marker,
     Recording,
-    RecordingState,
     Segment,
     Session,
     Window,
 )
+from archive.evidence.vocabulary import RecordingState
 from transcribe.models import TranscriptFlag
 
 JOIN_WITHIN = timedelta(seconds=2)  # segments closer than this draw as one recorded span

@@ -21,8 +21,9 @@ from api.sessions import service as sessions_service
 from api.web.common import me, render
 from archive.access.people import require_role
 from archive.audit.log import ACTIONS
-from archive.catalog.models import ApiToken, JurisdictionLevel, Role, Stage, WindowKind
+from archive.catalog.models import ApiToken
 from archive.evidence.errors import InvalidInputError
+from archive.evidence.vocabulary import JurisdictionLevel, Role, Stage, WindowKind
 from transcribe.search import SearchFilters, search_lines
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

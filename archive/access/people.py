@@ -10,8 +10,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from archive.access.registry import get_jurisdiction_or_raise, hash_token
-from archive.catalog.models import ApiToken, Jurisdiction, Role, User, Window
+from archive.catalog.models import ApiToken, Jurisdiction, User, Window
 from archive.evidence.errors import ConflictError, NotFoundError, PermissionDeniedError
+from archive.evidence.vocabulary import Role
 
 USER_TOKEN_PREFIX = "aidrec_usr_"  # noqa: S105 - a prefix, not a secret
 

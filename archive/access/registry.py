@@ -9,22 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.catalog.models import (
-    Camera,
-    Case,
-    Device,
-    Jurisdiction,
-    JurisdictionLevel,
-    Staff,
-    Window,
-    WindowKind,
-)
+from archive.catalog.models import Camera, Case, Device, Jurisdiction, Staff, Window
 from archive.evidence.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
+from archive.evidence.vocabulary import JurisdictionLevel, WindowKind
 
 _LEVEL_ORDER = list(JurisdictionLevel)
 TOKEN_PREFIX = "aidrec_dev_"  # noqa: S105 - a prefix, not a secret

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from archive.catalog.db import Catalog
 from archive.catalog.models import Base
 from archive.catalog.types import utcnow
+from archive.evidence.canonical import canonical_json, iso
 from archive.evidence.errors import InvalidInputError
-from archive.seal.manifest import canonical_json, iso
 
 FORMAT = "aidrec-access-log/1"
 GENESIS = hashlib.sha256(FORMAT.encode()).hexdigest()

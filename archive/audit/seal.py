@@ -18,9 +18,10 @@ from archive.audit.log import (
     head,
     iter_entries,
 )
-from archive.seal.manifest import canonical_json, iso
-from archive.seal.sealer import document_log_entry
-from archive.verify.recording import RecordingVerifier, Report
+from archive.evidence.canonical import canonical_json, iso
+from archive.evidence.log_entries import document_log_entry
+from archive.evidence.report import Report
+from archive.verify.recording import RecordingVerifier
 
 if TYPE_CHECKING:
     from archive.services import Archive

@@ -13,6 +13,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.schema import UniqueConstraint
 
 from archive.catalog.types import UtcDateTime, utcnow
+from archive.evidence.vocabulary import (
+    GapCause,
+    JurisdictionLevel,
+    RecordingOrigin,
+    RecordingState,
+    Role,
+    SealState,
+    Stage,
+    WindowKind,
+)
 
 
 def new_id() -> str:
@@ -27,60 +37,6 @@ class Base(DeclarativeBase):
 def _enum(cls: type[enum.Enum]) -> SAEnum:
     return SAEnum(cls, native_enum=False, length=32, validate_strings=True,
                   values_callable=lambda e: [m.value for m in e])
-
-
-class JurisdictionLevel(enum.StrEnum):
-    PROVINCE = "province"
-    PREFECTURE = "prefecture"
-    COUNTY = "county"
-    STATION = "station"
-
-
-class WindowKind(enum.StrEnum):
-    WINDOW = "window"
-    INTERVIEW_ROOM = "interview_room"
-    HOTLINE = "hotline"
-    MOBILE = "mobile"
-
-
-class Stage(enum.StrEnum):
-    """Case stages of the legal-aid service process (服务流程)."""
-
-    CONSULTATION = "consultation"  # 咨询接待
-    APPLICATION = "application"  # 申请
-    ACCEPTANCE = "acceptance"  # 受理
-    REVIEW = "review"  # 审查/审批
-    ASSIGNMENT = "assignment"  # 指派
-    HANDLING = "handling"  # 办理 (incl. 会见)
-    CLOSING = "closing"  # 结案
-    ARCHIVING = "archiving"  # 归档
-    EVALUATION = "evaluation"  # 评估/回访
-
-
-class GapCause(enum.StrEnum):
-    CAMERA_UNREACHABLE = "camera_unreachable"
-    STREAM_STALLED = "stream_stalled"
-    RECORDER_RESTARTED = "recorder_restarted"
-    RECORDER_OFFLINE = "recorder_offline"
-    DISK_FULL = "disk_full"
-    STOPPED_BY_PERSON = "stopped_by_person"
-    SCHEDULE_CLOSED = "schedule_closed"
-
-
-class RecordingOrigin(enum.StrEnum):
-    LIVE = "live"
-    IMPORT = "import"
-
-
-class RecordingState(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class SealState(enum.StrEnum):
-    UNSEALED = "unsealed"  # nothing to seal yet
-    AWAITING_SEAL = "awaiting_seal"  # content changed since the last seal
-    SEALED = "sealed"  # the latest seal covers everything the catalog holds
 
 
 class Jurisdiction(Base):
@@ -274,16 +230,6 @@ class TreeHead(Base):
 
 Index("ix_segments_recording_seq", Segment.recording_id, Segment.seq)
 Index("ix_sessions_case_stage", Session.case_id, Session.stage)
-
-
-class Role(enum.StrEnum):
-    """Roles of people (the brief's users)."""
-
-    WINDOW_STAFF = "window_staff"
-    SUPERVISOR = "supervisor"
-    INSPECTOR = "inspector"
-    ADMIN = "admin"
-    AUDITOR = "auditor"
 
 
 class User(Base):

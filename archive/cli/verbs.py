@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from archive.catalog.models import JurisdictionLevel, Role, Stage, WindowKind
 from archive.cli.app import ConfigOpt, console, fail, print_json, settings_from
+from archive.evidence.vocabulary import JurisdictionLevel, Role, Stage, WindowKind
 from archive.ingest.service import Actor
 from archive.services import Archive
 

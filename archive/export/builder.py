@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.access.people import Principal
+from archive.evidence.canonical import canonical_json, iso
 from archive.evidence.errors import IntegrityError, InvalidInputError
 from archive.evidence.merkle import InclusionProof
 from archive.export import custody, gather, records
@@ -39,7 +40,6 @@ from archive.export.readme import readme_text
 from archive.export.select import ExportPlan, Targets, plan_export, resolve_targets
 from archive.export.stream import StoredRef, VerifiedChunks, prefetched
 from archive.export.zipbag import ZipBagWriter
-from archive.seal.manifest import canonical_json, iso
 from archive.seal.sealer import DocumentSeal
 from archive.services import Archive
 from archive.signatures.pades import PdfSigner

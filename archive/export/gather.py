@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.catalog.models import Session, Staff, TreeHead, User
+from archive.evidence.log_entries import log_entry_bytes
 from archive.evidence.merkle import InclusionProof
 from archive.export.offline.layout import document_dir, head_dir, recording_dir
 from archive.export.parts import AccessEvent, AccessLogSource, DocumentSource, SealedDocument
 from archive.export.select import ExportPlan, RecordingPlan
-from archive.seal.manifest import log_entry_bytes
 from archive.seal.translog import TransparencyLog
 
 HEAD_FILES = ("head.json", "head.p7s", "head.tsr")
@@ -98,7 +98,7 @@ def segment_proof_path(recording_id: str, seq: int) -> str:
 
 def _documents(db: DBSession, log: TransparencyLog, rec: RecordingPlan,
                sources: Mapping[str, DocumentSource], found: Gathered) -> list[PlacedDocument]:
-    from archive.seal.sealer import document_log_entry
+    from archive.evidence.log_entries import document_log_entry
 
     placed = []
     for name in sorted(sources):

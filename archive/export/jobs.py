@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from archive.access.people import Principal
-from archive.catalog.models import Role
+from archive.evidence.canonical import iso
 from archive.evidence.errors import ArchiveError, NotFoundError
+from archive.evidence.vocabulary import Role
 from archive.export.offline.layout import ExportRequest, Selection
 from archive.jobs import JobRegistry
-from archive.seal.manifest import iso
 
 logger = logging.getLogger(__name__)
 

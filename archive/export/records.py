@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.catalog.models import LogLeaf
+from archive.evidence.canonical import canonical_json, iso
 from archive.evidence.errors import ArchiveError
 from archive.export.offline.layout import EXPORT_RECORD_FORMAT, ExportRequest
 from archive.export.parts import AccessEvent
-from archive.seal.manifest import canonical_json, iso, software_version
+from archive.seal.manifest import software_version
 from archive.seal.sealer import DocumentSeal
 from archive.services import Archive
 from archive.store.objects import ObjectStore

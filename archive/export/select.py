@@ -16,13 +16,13 @@ from archive.catalog.models import (
     Jurisdiction,
     LogLeaf,
     Recording,
-    Role,
     Seal,
     Session,
     TreeHead,
     Window,
 )
 from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from archive.evidence.vocabulary import Role
 from archive.export.offline.layout import Interval, Selection
 from archive.store.objects import ObjectStore
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.catalog.models import RecordingOrigin, Stage
 from archive.evidence.digest import sha256_file
 from archive.evidence.errors import InvalidInputError, SigningUnavailableError
+from archive.evidence.vocabulary import RecordingOrigin, Stage
 from archive.ingest import service as ingest
 from archive.ingest.media import content_type_of, probe_duration_s
 from archive.jobs import RECORDING_SEALED, SEGMENT_STORED, Jobs

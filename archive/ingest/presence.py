@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from archive.catalog.models import Device, Gap, GapCause, Recording, RecordingState
+from archive.catalog.models import Device, Gap, Recording
+from archive.evidence.vocabulary import GapCause, RecordingState
 from archive.ingest import service as ingest
 from archive.jobs import JobRegistry
 

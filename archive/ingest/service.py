@@ -17,19 +17,7 @@ from sqlalchemy.orm import Session as DBSession
 
 from archive.access import registry
 from archive.catalog.db import Catalog
-from archive.catalog.models import (
-    Device,
-    Gap,
-    GapCause,
-    Marker,
-    Recording,
-    RecordingOrigin,
-    RecordingState,
-    SealState,
-    Segment,
-    Session,
-    Stage,
-)
+from archive.catalog.models import Device, Gap, Marker, Recording, Segment, Session
 from archive.evidence.digest import chain_hash, genesis_hash, is_sha256_hex
 from archive.evidence.errors import (
     ChainBreakError,
@@ -39,6 +27,7 @@ from archive.evidence.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from archive.evidence.vocabulary import GapCause, RecordingOrigin, RecordingState, SealState, Stage
 from archive.store.objects import ObjectStore
 
 logger = logging.getLogger(__name__)

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import metadata
 from typing import Any
 
 from archive.catalog.models import Gap, Marker, Recording, Segment, Session
-
-MANIFEST_FORMAT = "aidrec-manifest/1"
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no insignificant whitespace, UTF-8; floats are refused (not canonical)."""
-    _refuse_floats(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _refuse_floats(value: Any) -> None:
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in canonical JSON; use integers")
-    if isinstance(value, dict):
-        for item in value.values():
-            _refuse_floats(item)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_floats(item)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """UTC with microseconds and a Z, the one time format of manifests."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+from archive.evidence.canonical import iso
+from archive.evidence.formats import CHAIN_ALGORITHM, CHAIN_GENESIS, MANIFEST_FORMAT
 
 
 def software_version() -> str:
@@ -91,16 +66,10 @@ def build_manifest(
         },
         "seal": {"number": seal_number, "sealed_at": iso(sealed_at),
                  "previous_manifest_sha256": previous_manifest_sha256},
-        "chain": {"algorithm": "sha256(prev_link || segment_sha256)",
-                  "genesis": "sha256('aidrec-chain-v1:' || recording_id)",
+        "chain": {"algorithm": CHAIN_ALGORITHM, "genesis": CHAIN_GENESIS,
                   "head": recording.chain_head, "segment_count": len(segments)},
         "segments": [segment_entry(s) for s in segments],
         "gaps": [gap_entry(g) for g in gaps],
         "sessions": [session_entry(s, n) for s, n in sessions],
         "markers": [marker_entry(m) for m in markers],
     }
-
-
-def log_entry_bytes(kind: str, **fields: Any) -> bytes:
-    """Bytes of a transparency-log entry: canonical JSON naming what is logged."""
-    return canonical_json({"kind": kind, **fields})

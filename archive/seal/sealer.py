@@ -16,19 +16,12 @@ from sqlalchemy.orm import Session as DBSession
 
 from archive.catalog.contents import load_contents
 from archive.catalog.db import Catalog
-from archive.catalog.models import (
-    Jurisdiction,
-    LogLeaf,
-    Recording,
-    RecordingState,
-    Seal,
-    SealState,
-    Segment,
-    TreeHead,
-    Window,
-)
+from archive.catalog.models import Jurisdiction, LogLeaf, Recording, Seal, Segment, TreeHead, Window
+from archive.evidence.canonical import canonical_json, iso
 from archive.evidence.errors import NotFoundError, SigningUnavailableError
-from archive.seal.manifest import build_manifest, canonical_json, iso, log_entry_bytes
+from archive.evidence.log_entries import document_log_entry, log_entry_bytes
+from archive.evidence.vocabulary import RecordingState, SealState
+from archive.seal.manifest import build_manifest
 from archive.seal.translog import LogEntry, TransparencyLog
 from archive.store.objects import ObjectStore
 
@@ -86,10 +79,6 @@ class DocumentSeal:
     @property
     def log_entry(self) -> bytes:
         return document_log_entry(self.kind, self.ref, self.sha256)
-
-
-def document_log_entry(kind: str, ref: str, sha256: str) -> bytes:
-    return log_entry_bytes(kind, ref=ref, sha256=sha256)
 
 
 class Sealer:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,10 +21,18 @@ from sqlalchemy.schema import UniqueConstraint
 from archive.catalog.models import Base, Segment
 from archive.catalog.types import utcnow
 from archive.evidence.errors import ArchiveError
-from archive.seal.sealer import document_log_entry
+from archive.evidence.log_entries import document_log_entry
+from archive.evidence.report import Report
+from archive.store.objects import ObjectStore
 
-if TYPE_CHECKING:
-    from archive.verify.recording import RecordingVerifier, Report
+
+class DocumentVerifier(Protocol):
+    """What checking a certificate needs of the recording verifier (it passes itself)."""
+
+    store: ObjectStore
+
+    def verify_document(self, *, name: str, objects: dict[str, Any], entry: bytes,
+                        log_index: int, tree_head_id: int) -> Report: ...
 
 CERTIFICATE_KIND = "disposal"  # kind of the sealed document and of its log entry
 CERTIFICATE_NAME = "certificate"  # stored as certificate.json / .p7s / .tsr
@@ -79,7 +87,7 @@ def disposed_versions(db: DBSession) -> set[tuple[str, str]]:
     return {(k, v) for k, v in db.execute(select(DisposedObject.key, DisposedObject.version_id))}
 
 
-def check_disposed(verifier: RecordingVerifier, db: DBSession, report: Report,
+def check_disposed(verifier: DocumentVerifier, db: DBSession, report: Report,
                    segments: Sequence[Segment]) -> list[Segment]:
     """Report segments disposed under a certificate; return the others, still to be re-read.
 
@@ -112,7 +120,7 @@ def check_disposed(verifier: RecordingVerifier, db: DBSession, report: Report,
     return remaining
 
 
-def _report_certificate(verifier: RecordingVerifier, report: Report,
+def _report_certificate(verifier: DocumentVerifier, report: Report,
                         cert: DisposalCertificate, seqs: list[int],
                         segments: Sequence[Segment]) -> None:
     subject = f"segments {_ranges(seqs)}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,43 +15,12 @@ from archive.catalog.db import Catalog
 from archive.catalog.models import Segment, Session, TreeHead
 from archive.evidence.digest import chain_hash, genesis_hash
 from archive.evidence.errors import ArchiveError, NotFoundError
-from archive.seal.manifest import (
-    gap_entry,
-    log_entry_bytes,
-    marker_entry,
-    segment_entry,
-    session_entry,
-)
+from archive.evidence.log_entries import log_entry_bytes
+from archive.evidence.report import Report
+from archive.seal.manifest import gap_entry, marker_entry, segment_entry, session_entry
 from archive.seal.translog import TransparencyLog, leaf_hash_of, verify_inclusion_proof
 from archive.store.objects import ObjectStore
 from archive.verify.disposed import check_disposed
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    subject: str = ""
-
-
-@dataclass
-class Report:
-    target: str
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
-
-    def add(self, name: str, ok: bool, detail: str, subject: str = "") -> bool:
-        self.checks.append(Check(name, ok, detail, subject))
-        return ok
-
-    def to_json(self) -> str:
-        return json.dumps({"target": self.target, "ok": self.ok,
-                           "checks": [asdict(c) for c in self.checks]}, ensure_ascii=False,
-                          indent=2)
 
 
 class RecordingVerifier:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from archive.evidence.canonical import iso
 from archive.evidence.errors import InvalidInputError
-from archive.seal.manifest import iso
 
 PACKAGE_FORMAT = "aidrec-package/1"
 EXPORT_RECORD_FORMAT = "aidrec-export-record/1"

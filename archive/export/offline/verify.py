@@ -17,16 +17,16 @@ from typing import Any
 
 from archive.evidence.digest import chain_hash, genesis_hash
 from archive.evidence.errors import ArchiveError, InvalidInputError, VerificationError
+from archive.evidence.formats import MANIFEST_FORMAT
+from archive.evidence.log_entries import document_log_entry, log_entry_bytes
 from archive.evidence.merkle import InclusionProof, check_inclusion
+from archive.evidence.report import Report
 from archive.export.offline import layout
 from archive.export.offline.bagcheck import Digests, ZipBag, check_bag, check_container
 from archive.export.zipbag import open_zip
-from archive.seal.manifest import MANIFEST_FORMAT, log_entry_bytes
-from archive.seal.sealer import document_log_entry
 from archive.signatures.cms import timestamp_time, timestamp_token_der, verify_detached
 from archive.signatures.pades import verify_pdf
 from archive.signatures.timestamps import verify_token
-from archive.verify.recording import Report
 
 PACKAGE_ROOT_WARNING = (
     "trusting the root certificate inside the package: this shows the package is intact and "

@@ -22,7 +22,8 @@ from api.complaints import service as complaints_service
 from api.settings import WebSettings, load_web_settings
 from archive.access import people as access
 from archive.access.people import principal_of
-from archive.catalog.models import GapCause, Recording, Role, Session, Stage, User
+from archive.catalog.models import Recording, Session, User
+from archive.evidence.vocabulary import GapCause, Role, Stage
 from archive.ingest import service as ingest
 from archive.ingest.importer import import_files
 from archive.jobs import build_jobs

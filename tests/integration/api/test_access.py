@@ -21,7 +21,8 @@ from api.complaints import service as complaints_service
 from archive.access import people as access
 from archive.access import registry
 from archive.access.people import principal_of
-from archive.catalog.models import Role, User
+from archive.catalog.models import User
+from archive.evidence.vocabulary import Role
 from tests.integration.api.conftest import PASSWORD, World
 
 ALL = tuple(Role)

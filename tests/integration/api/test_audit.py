@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from archive.audit import log as audit
 from archive.audit.seal import seal_head, verify_log
-from archive.catalog.models import Role
 from archive.cli import audit as audit_cli
+from archive.evidence.vocabulary import Role
 from archive.settings import to_toml
 from tests.integration.api.conftest import World
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from api.auth.models import LoginSession
 from archive.audit import log as audit
-from archive.catalog.models import Role, User
+from archive.catalog.models import User
+from archive.evidence.vocabulary import Role
 from tests.integration.api.conftest import PASSWORD, World
 
 pytestmark = pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)

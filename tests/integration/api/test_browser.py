@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from archive.audit import log as audit
-from archive.catalog.models import Role
+from archive.evidence.vocabulary import Role
 from tests.integration.api.browser import chromium, serve
 from tests.integration.api.conftest import PASSWORD, World
 

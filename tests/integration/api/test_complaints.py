@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.complaints.models import Complaint, ComplaintSession
-from archive.catalog.models import Role, Segment
+from archive.catalog.models import Segment
+from archive.evidence.vocabulary import Role
 from tests.integration.api.conftest import World
 
 
@@ -101,7 +102,7 @@ def test_reviews_and_notes_validate(world: World, client: TestClient) -> None:
 
 @pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
 def test_case_page_orders_stages(world: World, client: TestClient) -> None:
-    from archive.catalog.models import Stage
+    from archive.evidence.vocabulary import Stage
     from archive.ingest import service as ingest
 
     operator = ingest.Actor(id="operator:test", jurisdiction_id=None)

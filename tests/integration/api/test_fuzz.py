@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.catalog.models import Role
+from archive.evidence.vocabulary import Role
 from tests.integration.api.conftest import World
 
 EXAMPLES = int(os.environ.get("AIDREC_FUZZ_EXAMPLES", "12"))

@@ -18,7 +18,8 @@ import pytest
 
 from archive.access import people as access
 from archive.access.people import Principal
-from archive.catalog.models import RecordingOrigin, Role, Stage, User
+from archive.catalog.models import User
+from archive.evidence.vocabulary import RecordingOrigin, Role, Stage
 from archive.ingest import service as ingest
 from archive.ingest.service import Actor
 from archive.services import Archive

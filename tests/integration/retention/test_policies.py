@@ -8,8 +8,9 @@ import pytest
 from huey import MemoryHuey
 from sqlalchemy import func, select
 
-from archive.catalog.models import Recording, Session, Stage
+from archive.catalog.models import Recording, Session
 from archive.evidence.errors import PermissionDeniedError
+from archive.evidence.vocabulary import Stage
 from archive.ingest import service as ingest
 from archive.jobs import RECORDING_CLOSED, RECORDING_SEALED, JobRegistry
 from archive.services import Archive

@@ -16,8 +16,8 @@ import pytest
 
 from archive.access import registry
 from archive.catalog.db import Catalog
-from archive.catalog.models import JurisdictionLevel
 from archive.devstack.seaweed import find_free_s3_port
+from archive.evidence.vocabulary import JurisdictionLevel
 from tests.conftest import free_port
 from tests.integration.transcribe.conftest import Clip
 from transcribe.models import Transcript

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from archive.access import people as access
-from archive.catalog.models import Role
+from archive.evidence.vocabulary import Role
 from archive.ingest.service import Actor
 from archive.jobs import build_jobs
 from archive.services import Archive
@@ -185,7 +185,8 @@ def test_failed_job_is_retried_and_never_half_visible_then_corrected(
     archive: Archive, transcribing_settings: Settings, tree: Tree, hello: Clip, quiet: Clip,
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from archive.catalog.models import RecordingOrigin, Window
+    from archive.catalog.models import Window
+    from archive.evidence.vocabulary import RecordingOrigin
     from archive.ingest import service as ingest
 
     with archive.catalog.write() as db:

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from archive.catalog.models import Recording, RecordingOrigin, Stage
+from archive.catalog.models import Recording
 from archive.evidence.errors import NotFoundError
+from archive.evidence.vocabulary import RecordingOrigin, Stage
 from archive.ingest import service as ingest
 from archive.services import Archive
 from tests.support import bootstrap_tree

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from archive.catalog.models import RecordingOrigin
+from archive.evidence.vocabulary import RecordingOrigin
 from retention.certificate import (
     CERTIFICATE_FORMAT,
     ApprovalRef,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from archive.catalog.models import JurisdictionLevel
 from archive.evidence.errors import InvalidInputError
+from archive.evidence.vocabulary import JurisdictionLevel
 from retention.chart import render_svg
 from retention.forecast import SeriesInput, add_months, group_of, human_bytes, project
 

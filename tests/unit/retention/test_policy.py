@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive.catalog.models import RecordingOrigin, Stage
+from archive.evidence.vocabulary import RecordingOrigin, Stage
 from retention.models import RuleCategory
 from retention.policy import (
     FLOOR_RULE_ID,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from archive.seal.manifest import canonical_json
+from archive.evidence.canonical import canonical_json
 from transcribe.document import (
     SourceSegment,
     VersionInfo,

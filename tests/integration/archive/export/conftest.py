@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.catalog.models import GapCause, Stage
 from archive.devstack.ephemeral import EphemeralStack
+from archive.evidence.vocabulary import GapCause, Stage
 from archive.export.builder import ExportResult, PackageBuilder
 from archive.export.offline.layout import ExportRequest, Interval, Selection
 from archive.export.parts import SealedDocument

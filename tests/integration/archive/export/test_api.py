@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from archive.access import people as access
-from archive.catalog.models import Role
+from archive.evidence.vocabulary import Role
 from archive.export.jobs import jobs_root
 from archive.export.offline.verify import PackageVerifier
 from archive.jobs import build_jobs

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.access.people import Principal
-from archive.catalog.models import LogLeaf, Role
+from archive.catalog.models import LogLeaf
 from archive.evidence.errors import (
     ArchiveError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
+from archive.evidence.vocabulary import Role
 from archive.export.offline.layout import ExportRequest, Selection
 from archive.settings import to_toml
 from tests.integration.archive.export.conftest import CASE, T0, Seeded, run

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.catalog.models import RecordingOrigin
 from archive.devstack.ephemeral import EphemeralStack
+from archive.evidence.vocabulary import RecordingOrigin
 from archive.ingest import service as ingest
 from archive.settings import to_toml
 from tests.integration.archive.export.conftest import OPERATOR, open_archive

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from archive.catalog.models import Gap, Marker, Recording, SealState, Segment, Session
+from archive.catalog.models import Gap, Marker, Recording, Segment, Session
+from archive.evidence.vocabulary import SealState
 from archive.jobs import build_jobs
 from archive.services import Archive
 from archive.settings import Settings

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.catalog.models import Recording, SealState
+from archive.catalog.models import Recording
 from archive.devstack.ephemeral import EphemeralStack, free_port
 from archive.evidence.errors import SigningUnavailableError
+from archive.evidence.vocabulary import SealState
 from archive.ingest.importer import import_files
 from archive.ingest.service import Actor
 from archive.jobs import build_jobs
@@ -60,7 +61,7 @@ def test_tsa_down_leaves_awaiting_seal_and_the_job_seals_later(
 
 
 def test_running_recordings_are_sealed_every_interval(archive: Archive, tmp_path: Path) -> None:
-    from archive.catalog.models import RecordingOrigin
+    from archive.evidence.vocabulary import RecordingOrigin
     from archive.ingest import service as ingest
 
     tree = bootstrap_tree(archive)
@@ -105,7 +106,7 @@ def test_sealed_document_verifies_and_detects_other_bytes(archive: Archive) -> N
                                       entry=seal.log_entry, log_index=seal.log_index,
                                       tree_head_id=seal.tree_head_id)
     assert report.ok, report.to_json()
-    from archive.seal.sealer import document_log_entry
+    from archive.evidence.log_entries import document_log_entry
 
     other = document_log_entry("transcript", "r1/v1", hashlib.sha256(b"other").hexdigest())
     report = verifier.verify_document(name="transcript", objects=seal.objects, entry=other,

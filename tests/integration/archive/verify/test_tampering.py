@@ -16,9 +16,9 @@ from archive.catalog.models import LogLeaf, Recording, Seal, Segment
 from archive.devstack.ephemeral import EphemeralStack
 from archive.devstack.pki import make_throwaway_pki
 from archive.evidence.errors import ObjectLockedError
+from archive.evidence.report import Report
 from archive.services import Archive
 from archive.signatures.cms import CmsSigner
-from archive.verify.recording import Report
 from tests.support import bootstrap_tree, make_media
 
 pytestmark = pytest.mark.usefixtures("test_stack")

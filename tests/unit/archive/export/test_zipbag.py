@@ -11,9 +11,9 @@ from pathlib import Path
 import bagit
 import pytest
 
+from archive.evidence.report import Report
 from archive.export.offline.bagcheck import check_bag, check_container
 from archive.export.zipbag import ZipBagWriter, manifest_txt, parse_manifest
-from archive.verify.recording import Report
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
