@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint typecheck bench system-deps down clean
+.PHONY: run test check lint typecheck imports bench system-deps down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck
+# The arrows allowed between packages: contracts in pyproject.toml, drawn in docs/architecture.md.
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+check: lint typecheck imports
 
 test: system-deps $(STAMP) check
 	$(BIN)/pytest -n 3 --dist loadfile -q $(PYTEST_ARGS)

@@ -19,24 +19,24 @@ from api.audit.log import search_logger
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
-from api.complaints.holds import Holds, default_holds
 from api.complaints.router import router as complaints_router
+from api.compose.holds import Holds, default_holds
+from api.compose.retention.router import router as retention_router
+from api.compose.search.router import router as search_router
 from api.dashboard.router import router as dashboard_router
 from api.deps import PrincipalDep, PublicDep
 from api.exports.router import router as exports_router
 from api.ingest.live import router as live_router
 from api.ingest.router import router as ingest_router
 from api.playback.router import router as playback_router
-from api.retention.router import router as retention_router
 from api.reviews.router import router as reviews_router
-from api.search.router import router as search_router
 from api.sessions.router import router as sessions_router
-from api.settings import WebSettings, load_web_settings
+from api.settings import WebSettings
 from api.timeline.router import router as timeline_router
 from api.web import pages_review
 from archive.jobs import Jobs, build_jobs
 from archive.services import Archive
-from archive.settings import Settings
+from archive.settings import Settings, load_section
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
     app.state.archive = the_archive
     app.state.jobs = the_jobs
     app.state.settings = settings
-    app.state.web = web or load_web_settings(settings.home)
+    app.state.web = web or load_section(WebSettings, settings)
     app.state.holds = holds or default_holds(the_archive)
     errors.install(app)
 

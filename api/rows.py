@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
-
-A = TypeVar("A")
-B = TypeVar("B")
+from typing import Any
 
 
 def pairs(rows: Iterable[Any]) -> list[tuple[Any, Any]]:

@@ -1,26 +1,19 @@
-"""Configuration of the web service: env vars over `$AIDREC_HOME/web.toml` over defaults.
+"""Configuration of the web service: section `web` of the archive's settings.
 
-Loaded once by `create_app` (or passed in by tests) and kept on the app's state.
+Loaded once by `create_app` with `archive.settings.load_section(WebSettings, settings)` (or
+passed in by tests) and kept on the app's state: variables `AIDREC_WEB__*`, table `[web]` of
+the config file, `$AIDREC_HOME/web.toml` (or the file `AIDREC_WEB_CONFIG` names), defaults.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
 
-CONFIG_NAME = "web.toml"
-CONFIG_ENV = "AIDREC_WEB_CONFIG"
+from archive.settings import Section
 
 
 class ChecklistItem(BaseModel):
@@ -44,11 +37,10 @@ DEFAULT_CHECKLIST = (
 )
 
 
-class WebSettings(BaseSettings):
+class WebSettings(Section):
     """Sessions, login limits, deadlines, display zone and the review checklist."""
 
-    model_config = SettingsConfigDict(env_prefix="AIDREC_WEB__", env_nested_delimiter="__",
-                                      extra="forbid", frozen=True)
+    SECTION: ClassVar[str] = "web"
 
     timezone: str = Field("Asia/Shanghai", description="zone of 'today' and displayed times")
     default_locale: str = Field("zh_CN", pattern="^(zh_CN|en)$",
@@ -96,37 +88,3 @@ class WebSettings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _config_path()
-        if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
-
-
-_HOME: dict[str, Path | None] = {"home": None}
-
-
-def _config_path() -> Path | None:
-    explicit = os.environ.get(CONFIG_ENV)
-    if explicit:
-        return Path(explicit)
-    home = _HOME["home"]
-    if home is not None and (home / CONFIG_NAME).exists():
-        return home / CONFIG_NAME
-    return None
-
-
-def load_web_settings(home: Path, **overrides: Any) -> WebSettings:
-    """Settings from `home/web.toml` (or AIDREC_WEB_CONFIG), the environment and overrides."""
-    _HOME["home"] = home
-    try:
-        return WebSettings(**overrides)
-    finally:
-        _HOME["home"] = None

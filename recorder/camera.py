@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from archive.evidence.vocabulary import GapCause
 from recorder import outage as outages
 from recorder.clock import Clock
 from recorder.config import CameraConfig
 from recorder.errors import ControlError, RecorderError
 from recorder.ffmpeg_args import build_record_args, plan_codecs, source_kind
-from recorder.outage import Cause, StopReason
+from recorder.outage import StopReason
 from recorder.probe import probe_source, redact
 from recorder.schedule import Interval, Mode, block_at, open_intervals
 from recorder.segments import (
@@ -182,18 +183,18 @@ class CameraRecorder:
         at = self._outage_start(rec, had_media=False, now=now)
         self._begin(rec, at=at, cause=cause, detail=detail, person=person, now=now)
 
-    def _decided(self, reason: StopReason) -> tuple[Cause, str, str | None]:
+    def _decided(self, reason: StopReason) -> tuple[GapCause, str, str | None]:
         if reason is StopReason.DISK_FULL:
-            return (Cause.DISK_FULL,
+            return (GapCause.DISK_FULL,
                     "spool disk full: stopped taking media until uploads free space", None)
         if reason is StopReason.PERSON:
             stopped = self.spool.camera_state(self.id).stopped or {}
-            return (Cause.STOPPED_BY_PERSON, f"stopped by {stopped.get('person')}: "
+            return (GapCause.STOPPED_BY_PERSON, f"stopped by {stopped.get('person')}: "
                     f"{stopped.get('reason')}", stopped.get("person"))
         if reason is StopReason.CRASH:
-            return (Cause.RECORDER_RESTARTED, "agent restarted after an unclean stop (crash, "
+            return (GapCause.RECORDER_RESTARTED, "agent restarted after an unclean stop (crash, "
                     "kill or power loss); the unfinished segment is kept as partial", None)
-        return Cause.RECORDER_RESTARTED, "agent stopped", None
+        return GapCause.RECORDER_RESTARTED, "agent stopped", None
 
     def _outage_start(self, rec: RecordingRow, *, had_media: bool, now: datetime) -> datetime:
         if rec.outage is not None and not had_media:
@@ -202,7 +203,7 @@ class CameraRecorder:
             return rec.last_media_end
         return rec.started_at or rec.created_at
 
-    def _begin(self, rec: RecordingRow, *, at: datetime, cause: Cause, detail: str,
+    def _begin(self, rec: RecordingRow, *, at: datetime, cause: GapCause, detail: str,
                person: str | None, now: datetime) -> None:
         if rec.started_at is None:
             # No media yet in this recording: it starts with the outage.
@@ -249,9 +250,9 @@ class CameraRecorder:
             if rec is None:
                 return
             now = self.clock.now()
-            cause = Cause.CAMERA_UNREACHABLE
+            cause = GapCause.CAMERA_UNREACHABLE
             if "timed out" in error.message.lower() or "invalid data" in error.message.lower():
-                cause = Cause.STREAM_STALLED if rec.outage is None else rec.outage.cause
+                cause = GapCause.STREAM_STALLED if rec.outage is None else rec.outage.cause
             self._begin(rec, at=self._outage_start(rec, had_media=False, now=now), cause=cause,
                         detail=redact(error.message), person=None, now=now)
 
@@ -382,7 +383,7 @@ class CameraRecorder:
             rec = self.spool.current_recording(self.id)
             if rec is None:
                 return
-            if (rec.outage is not None and rec.outage.cause is Cause.RECORDER_RESTARTED
+            if (rec.outage is not None and rec.outage.cause is GapCause.RECORDER_RESTARTED
                     and rec.outage.started_at == rec.last_media_end):
                 # The agent's own planned end, not an interruption.
                 self.spool.set_outage(rec.id, None)

@@ -23,6 +23,9 @@ WindowConfig = Annotated[Path | None, typer.Option(
 AgentUrl = Annotated[str | None, typer.Option(
     "--agent", help="control URL of the agent [default: from --config, else 127.0.0.1:8790]")]
 DEFAULT_AGENT = "http://127.0.0.1:8790"
+# The recorder reads no archive settings: `aidrec record` finds the local stack by the
+# environment it runs under, or by --archive-url.
+LOCAL_API_PORT = 8700
 LOG_FIELDS = ("camera", "recording_id", "local_id", "run", "seq", "sha256", "partial")
 
 
@@ -188,6 +191,16 @@ def _admin(config: Path | None, path: str, body: dict[str, Any]) -> None:
         raise _fail(exc) from exc
 
 
+def _local_home() -> Path:
+    """AIDREC_HOME, where the local stack keeps its state (as `aidrec up` reads it)."""
+    return Path(os.environ.get("AIDREC_HOME") or "var").resolve()
+
+
+def _local_stack_api() -> str:
+    """The local stack's API on the port `aidrec up` serves it (AIDREC_PORTS__API)."""
+    return f"http://127.0.0.1:{os.environ.get('AIDREC_PORTS__API') or LOCAL_API_PORT}"
+
+
 def record(
     source: Annotated[str, typer.Option(help="rtsp://…, /dev/videoN, a file, lavfi:<graph>")],
     duration: Annotated[float, typer.Option(help="seconds to record", min=1)],
@@ -197,7 +210,7 @@ def record(
     staff: Annotated[str | None, typer.Option(help="staff id")] = None,
     segment: Annotated[int, typer.Option("--segment-s", help="segment seconds", min=1)] = 10,
     archive_url: Annotated[str | None, typer.Option(
-        help="archive API [default: the local stack]")] = None,
+        envvar="AIDREC_PUBLIC_URL", help="archive API [default: the local stack]")] = None,
     token: Annotated[str | None, typer.Option(
         envvar="AIDREC_DEVICE_TOKEN", help="device token (or AIDREC_DEVICE_TOKEN)")] = None,
     token_file: Annotated[Path | None, typer.Option(help="file holding the token")] = None,
@@ -206,11 +219,9 @@ def record(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Record a source once (demos, tests): sealed segments, one session, then closed."""
-    from archive.settings import load_settings
     from recorder.once import record_once
 
     _configure_logging("WARNING")
-    settings = load_settings()
     if token is None and token_file is not None:
         token = token_file.read_text().strip()
     if not token:
@@ -218,10 +229,10 @@ def record(
                    "AIDREC_DEVICE_TOKEN; `aidrec admin add-device` prints one)", err=True)
         raise typer.Exit(2)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    spool = spool_dir or settings.home.resolve() / "spool" / f"record-{stamp}"
+    spool = spool_dir or _local_home() / "spool" / f"record-{stamp}"
     try:
         result = record_once(source=source, duration_s=duration, window_id=window,
-                             archive_url=archive_url or settings.api_url, token=token,
+                             archive_url=archive_url or _local_stack_api(), token=token,
                              spool_dir=spool, segment_s=segment, case_number=case,
                              stage=stage, staff_id=staff)
     except RecorderError as exc:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from archive.evidence.vocabulary import Stage
 from recorder import status as status_mod
 from recorder.errors import ControlError, RecorderError
 
@@ -30,9 +31,8 @@ logger = logging.getLogger(__name__)
 
 CONTROL_FILE = "control.json"
 ADMIN_HEADER = "X-Aidrec-Admin"
-STAGES = ("consultation", "application", "acceptance", "review", "assignment", "handling",
-          "closing", "archiving", "evaluation")
 MAX_BODY = 64 * 1024
+STAGE_NAMES = tuple(stage.value for stage in Stage)  # in the order of the service process
 
 
 class ControlServer:
@@ -82,9 +82,9 @@ class ControlServer:
             return 404, _error("not_found", f"no route {method} {path}")
         if m := re.fullmatch(r"/windows/([^/]+)/sessions", path):
             stage = body.get("stage")
-            if stage is not None and stage not in STAGES:
-                raise ControlError(f"got stage {stage!r}, expected one of {', '.join(STAGES)}",
-                                   reason="bad_stage")
+            if stage is not None and stage not in STAGE_NAMES:
+                raise ControlError(f"got stage {stage!r}, expected one of "
+                                   f"{', '.join(STAGE_NAMES)}", reason="bad_stage")
             attributes = body.get("attributes") or {}
             if not isinstance(attributes, dict):
                 raise ControlError("attributes must be an object", reason="bad_attributes")

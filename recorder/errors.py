@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+from archive.evidence.errors import ArchiveError
 
-class RecorderError(Exception):
-    """Base of every recorder error; `reason` is a stable machine-readable code."""
+
+class RecorderError(ArchiveError):
+    """Base of every recorder error; `reason` is a stable machine-readable code.
+
+    A kind of the evidence core's error, so the `aidrec` root reports both alike.
+    """
 
     reason: str = "recorder_error"
-
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
-        super().__init__(message)
-        if reason is not None:
-            self.reason = reason
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else self.reason
 
 
 class ConfigError(RecorderError):

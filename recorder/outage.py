@@ -7,21 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-
-class Cause(StrEnum):
-    """Gap causes as the archive's ingest API names them."""
-
-    CAMERA_UNREACHABLE = "camera_unreachable"
-    STREAM_STALLED = "stream_stalled"
-    RECORDER_RESTARTED = "recorder_restarted"
-    RECORDER_OFFLINE = "recorder_offline"
-    DISK_FULL = "disk_full"
-    STOPPED_BY_PERSON = "stopped_by_person"
-    SCHEDULE_CLOSED = "schedule_closed"
-
+from archive.evidence.vocabulary import GapCause
 
 # Causes the agent decides on; they replace a failure that is going on.
-DECIDED = frozenset({Cause.DISK_FULL, Cause.STOPPED_BY_PERSON})
+DECIDED = frozenset({GapCause.DISK_FULL, GapCause.STOPPED_BY_PERSON})
 
 
 class StopReason(StrEnum):
@@ -40,7 +29,7 @@ class Outage:
     """A time without media on an open recording, not yet reported."""
 
     started_at: datetime
-    cause: Cause
+    cause: GapCause
     detail: str = ""
     person: str | None = None
     attempts: int = 0
@@ -50,7 +39,7 @@ class Outage:
 class GapRecord:
     started_at: datetime
     ended_at: datetime
-    cause: Cause
+    cause: GapCause
     detail: str
     person: str | None = None
 
@@ -66,20 +55,20 @@ _DISK_MARKS = ("no space left on device",)
 def classify_exit(
     *, stop_reason: StopReason | None, returncode: int | None, stderr_tail: Sequence[str],
     seconds_since_growth: float, socket_timeout_s: float, disk_low: bool,
-) -> tuple[Cause, str]:
+) -> tuple[GapCause, str]:
     """The cause of a run's end that the agent did not plan, and a one-line detail."""
     last = _last_error_line(stderr_tail)
     text = " ".join(stderr_tail[-20:]).lower()
     if stop_reason is StopReason.STALL:
-        return Cause.STREAM_STALLED, (f"no segment grew for {seconds_since_growth:.0f} s; "
-                                      "ffmpeg stopped by the watchdog")
+        return GapCause.STREAM_STALLED, (f"no segment grew for {seconds_since_growth:.0f} s; "
+                                         "ffmpeg stopped by the watchdog")
     if stop_reason is StopReason.DISK_FULL or disk_low or any(m in text for m in _DISK_MARKS):
-        return Cause.DISK_FULL, f"spool disk full ({last or 'limit reached'})"
+        return GapCause.DISK_FULL, f"spool disk full ({last or 'limit reached'})"
     code = f"rc {returncode}" if returncode is not None else "no exit code"
     if any(m in text for m in _TIMEOUT_MARKS) or seconds_since_growth >= socket_timeout_s:
-        return Cause.STREAM_STALLED, (f"stream stalled {seconds_since_growth:.0f} s before "
-                                      f"ffmpeg exited ({code}): {last or 'no error'}")
-    return Cause.CAMERA_UNREACHABLE, f"ffmpeg exited ({code}): {last or 'end of stream'}"
+        return GapCause.STREAM_STALLED, (f"stream stalled {seconds_since_growth:.0f} s before "
+                                         f"ffmpeg exited ({code}): {last or 'no error'}")
+    return GapCause.CAMERA_UNREACHABLE, f"ffmpeg exited ({code}): {last or 'end of stream'}"
 
 
 def _last_error_line(lines: Sequence[str]) -> str:
@@ -92,7 +81,7 @@ def _last_error_line(lines: Sequence[str]) -> str:
     return ""
 
 
-def begin(current: Outage | None, *, at: datetime, cause: Cause, detail: str,
+def begin(current: Outage | None, *, at: datetime, cause: GapCause, detail: str,
           person: str | None = None) -> tuple[Outage, GapRecord | None]:
     """Record that media stopped at `at`; returns the outage and a gap to report now, if any.
 

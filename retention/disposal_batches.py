@@ -226,8 +226,7 @@ def list_batches(db: DBSession, *, principal: Principal | None,
                  states: tuple[BatchState, ...] = (), limit: int = 100) -> list[DisposalBatch]:
     query = select(DisposalBatch)
     if principal is not None:
-        query = query.where(DisposalBatch.scope_path.startswith(principal.jurisdiction_path,
-                                                                autoescape=True))
+        query = query.where(principal.scope.on_path(DisposalBatch.scope_path))
     if states:
         query = query.where(DisposalBatch.state.in_(states))
     return list(db.scalars(query.order_by(DisposalBatch.proposed_at.desc()).limit(limit)))

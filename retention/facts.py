@@ -1,4 +1,7 @@
-"""Reading what decisions need from the catalog: rules, recordings, sessions, flags, holds."""
+"""Reading what decisions need from the catalog: rules, recordings, sessions, flags, holds.
+
+Flags come from the packages that raise them, through `archive.catalog.flags`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
+from archive.access.scope import Scope
+from archive.catalog import flags
 from archive.catalog.models import Case, Jurisdiction, Recording, Session, Window
 from archive.evidence.vocabulary import RecordingState
 from archive.settings import Settings
@@ -73,7 +78,7 @@ def recording_ids(db: DBSession, *, scope_path: str = "/", include_disposed: boo
              .join(Window, Recording.window_id == Window.id)
              .join(Jurisdiction, Window.jurisdiction_id == Jurisdiction.id)
              .outerjoin(RecordingRetention, RecordingRetention.recording_id == Recording.id)
-             .where(Jurisdiction.path.startswith(scope_path, autoescape=True))
+             .where(Scope(scope_path).on_jurisdiction())
              .order_by(Recording.started_at, Recording.id))
     if not include_disposed:
         query = query.where(RecordingRetention.disposed_at.is_(None))
@@ -102,7 +107,7 @@ def load_facts(db: DBSession, ids: Sequence[str]) -> dict[str, RecordingFacts]:
             select(Session, Case).outerjoin(Case, Session.case_id == Case.id)
             .where(Session.recording_id.in_(ids)).order_by(Session.started_at, Session.id)):
         sessions.setdefault(session.recording_id, []).append((session, case))
-    flagged_sessions, flagged_recordings = _flags(db, ids)
+    flagged_sessions, flagged_recordings = flags.flagged(db, ids)
     holds: dict[str, list[str]] = {}
     for recording_id, hold_id in db.execute(
             select(LegalHoldItem.recording_id, LegalHoldItem.hold_id)
@@ -128,22 +133,6 @@ def load_facts(db: DBSession, ids: Sequence[str]) -> dict[str, RecordingFacts]:
             disposed=bool(state and state.disposed_at),
             disposing=bool(state and state.disposing_certificate and not state.disposed_at))
     return facts
-
-
-def _flags(db: DBSession, ids: list[str]) -> tuple[set[str], set[str]]:
-    """Sessions with a transcript flag, and recordings with a flag outside any session."""
-    from transcribe.models import TranscriptFlag
-
-    sessions: set[str] = set()
-    recordings: set[str] = set()
-    for recording_id, session_id in db.execute(
-            select(TranscriptFlag.recording_id, TranscriptFlag.session_id).distinct()
-            .where(TranscriptFlag.recording_id.in_(ids))):
-        if session_id is None:
-            recordings.add(recording_id)
-        else:
-            sessions.add(session_id)
-    return sessions, recordings
 
 
 def decide_many(db: DBSession, ids: Sequence[str], *, rules: list[Rule], floor: Period,

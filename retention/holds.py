@@ -155,8 +155,7 @@ def get_hold(db: DBSession, *, principal: Principal, hold_id: str) -> HoldView:
 
 def list_holds(db: DBSession, *, principal: Principal, active: bool | None = None,
                limit: int = 200) -> list[LegalHold]:
-    query = select(LegalHold).where(
-        LegalHold.scope_path.startswith(principal.jurisdiction_path, autoescape=True))
+    query = select(LegalHold).where(principal.scope.on_path(LegalHold.scope_path))
     if active is True:
         query = query.where(LegalHold.released_at.is_(None))
     elif active is False:

@@ -21,12 +21,13 @@ from archive.catalog.models import Jurisdiction
 from archive.evidence.errors import ArchiveError, ConflictError
 from archive.jobs import RECORDING_CLOSED, RECORDING_SEALED, JobRegistry
 from archive.services import Archive
+from archive.settings import load_section
 from retention.disposal_batches import list_batches, propose_batch
 from retention.errors import SweepBusyError
 from retention.holds import recordings_to_sync, sync_recordings
 from retention.locks import apply_retention
 from retention.models import BatchState
-from retention.settings import RetentionSettings, load_retention_settings
+from retention.settings import RetentionSettings
 from retention.sweeper import run_sweep
 
 logger = logging.getLogger(__name__)
@@ -88,9 +89,7 @@ def _propose_per_root(archive: Archive, config: RetentionSettings,
 
 def register(registry: JobRegistry, *, settings: RetentionSettings | None = None) -> None:
     """Add retention tasks and subscribe them to archive events."""
-    from pathlib import Path
-
-    config = settings or load_retention_settings(Path(registry.settings.home))
+    config = settings or load_section(RetentionSettings, registry.settings)
     huey = registry.huey
 
     def emit_disposed(recording_id: str, certificate_id: str) -> None:

@@ -154,9 +154,3 @@ def _extend_objects(archive: Archive, recording_id: str, until: datetime, *,
     if errors:
         raise errors[0]
     return len(versions)
-
-
-def lock_state(archive: Archive, recording_id: str) -> RecordingRetention | None:
-    with archive.catalog.read() as db:
-        return db.scalar(select(RecordingRetention)
-                         .where(RecordingRetention.recording_id == recording_id))

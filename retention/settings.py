@@ -1,41 +1,26 @@
-"""Configuration of retention: env vars over a TOML file over defaults.
+"""Configuration of retention: section `retention` of the archive's settings.
 
-Loaded once at the entry point (worker, CLI, API) and passed down. Sources, highest first:
-keyword arguments, `AIDREC_RETENTION__*` environment variables, then the TOML file named by
-`AIDREC_RETENTION_CONFIG` or else `$AIDREC_HOME/retention.toml` (flat keys, no table).
-The retention *rules* are not here: they live in the catalog, edited by administrators through
-the API or `aidrec retention policy`, with their history.
+Loaded once at the entry point (worker, CLI, API) with
+`archive.settings.load_section(RetentionSettings, settings)` and passed down: variables
+`AIDREC_RETENTION__*`, table `[retention]` of the config file, `$AIDREC_HOME/retention.toml`
+(or the file `AIDREC_RETENTION_CONFIG` names; flat keys), defaults.
+The retention *rules* are not here: they live in the catalog, edited by administrators
+through the API or `aidrec retention policy`, with their history.
 """
 
 from __future__ import annotations
 
-import os
-from contextvars import ContextVar
-from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from pydantic import Field, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
 
-from archive.evidence.errors import ConfigurationError
-
-CONFIG_NAME = "retention.toml"
-CONFIG_ENV = "AIDREC_RETENTION_CONFIG"
-
-_config_file: ContextVar[Path | None] = ContextVar("retention_config", default=None)
+from archive.settings import Section
 
 
-class RetentionSettings(BaseSettings):
+class RetentionSettings(Section):
     """How disposal is approved and run, how locks are kept ahead, and store capacity."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="AIDREC_RETENTION__", extra="forbid", frozen=True
-    )
+    SECTION: ClassVar[str] = "retention"
 
     two_person_rule: bool = Field(
         False, description="a disposal batch needs two different administrators' approval"
@@ -84,36 +69,3 @@ class RetentionSettings(BaseSettings):
     @property
     def required_approvals(self) -> int:
         return 2 if self.two_person_rule else 1
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config = _config_file.get()
-        if config is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
-        return tuple(sources)
-
-
-def load_retention_settings(home: Path, **overrides: Any) -> RetentionSettings:
-    """Load once at an entry point; `home` is the archive's home ($AIDREC_HOME).
-
-    Raises:
-        ConfigurationError: "no_config" when AIDREC_RETENTION_CONFIG names a missing file.
-    """
-    explicit = os.environ.get(CONFIG_ENV)
-    config = Path(explicit) if explicit else home / CONFIG_NAME
-    if explicit and not config.exists():
-        raise ConfigurationError(f"{CONFIG_ENV} names {config}, which does not exist",
-                                 reason="no_config")
-    token = _config_file.set(config if config.exists() else None)
-    try:
-        return RetentionSettings(**overrides)
-    finally:
-        _config_file.reset(token)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.evidence.errors import ArchiveError, NotFoundError
-from archive.evidence.log_entries import document_log_entry
+from archive.evidence.errors import NotFoundError
 from archive.evidence.report import Report
 from archive.services import Archive
 from archive.verify.disposed import (
-    CERTIFICATE_KIND,
     CERTIFICATE_NAME,
     DisposalCertificate,
     DisposedObject,
-    certificate_ref,
+    certificate_document,
 )
 
 
@@ -31,30 +28,21 @@ def get_certificate_or_raise(archive: Archive, certificate_id: str) -> DisposalC
 
 
 def verify_certificate(archive: Archive, certificate_id: str) -> Report:
-    """Steps: 1. signature, timestamp, log inclusion; 2. the stored bytes are the catalog's;
-    3. the objects it names are the ones recorded as disposed, and 4. they are gone.
+    """Steps: 1. signature, timestamp, log inclusion, and the bytes are those the catalog
+    names; 2. they are the catalog's copy; 3. the objects it names are the ones recorded as
+    disposed, and 4. they are gone.
 
     Raises:
         NotFoundError: no such certificate.
     """
     cert = get_certificate_or_raise(archive, certificate_id)
+    report = Report(target=f"disposal certificate {cert.id} (recording {cert.recording_id})")
     # 1.
-    report = archive.verifier().verify_document(
-        name=CERTIFICATE_NAME, objects=cert.objects,
-        entry=document_log_entry(CERTIFICATE_KIND, certificate_ref(cert.id),
-                                 cert.document_sha256),
-        log_index=cert.log_index, tree_head_id=cert.tree_head_id)
-    report.target = f"disposal certificate {cert.id} (recording {cert.recording_id})"
-    try:
-        ref = cert.objects[f"{CERTIFICATE_NAME}.json"]
-        data = archive.store.read_verified(ref["key"], version_id=ref["version_id"],
-                                           sha256_hex=ref["sha256"])
-        document = json.loads(data)
-    except (ArchiveError, KeyError, ValueError) as exc:
-        report.add("document", False, f"cannot read certificate.json: {exc}")
-        return report
-    # 2.
-    same = data == cert.document and hashlib.sha256(data).hexdigest() == cert.document_sha256
+    document = archive.verifier().verify_document(report, certificate_document(cert))
+    if document is None:
+        return report  # a failed check says why
+    # 2. With 1., the stored bytes are the catalog's copy.
+    same = hashlib.sha256(cert.document).hexdigest() == cert.document_sha256
     report.add("catalog", same, "stored bytes are the catalog's copy" if same else
                "stored certificate differs from the catalog's copy")
     # 3.

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.cli.app import ConfigOpt, console, fail, print_json
+from archive.cli.common import ConfigOpt, console, fail, print_json
+from archive.cli.report import print_report
 from archive.evidence.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -25,15 +26,16 @@ UserOpt = Annotated[str | None, typer.Option("--user", help="search as this pers
 
 
 def _archive(config: Path | None) -> Archive:
-    from archive.cli.verbs import open_archive
+    from archive.cli.common import open_archive
 
     return open_archive(config)
 
 
 def _settings(archive: Archive) -> TranscribeSettings:
-    from transcribe.settings import load_transcribe_settings
+    from archive.settings import load_section
+    from transcribe.settings import TranscribeSettings
 
-    return load_transcribe_settings(archive.settings.home)
+    return load_section(TranscribeSettings, archive.settings)
 
 
 def _pipeline(archive: Archive) -> TranscriptionPipeline:
@@ -110,12 +112,13 @@ def search(
 
 def model_path(config: ConfigOpt = None) -> None:
     """Assemble or find the configured model and print its directory and hash."""
-    from archive.cli.app import settings_from
-    from transcribe.settings import load_transcribe_settings
+    from archive.cli.common import settings_from
+    from archive.settings import load_section
+    from transcribe.settings import TranscribeSettings
     from transcribe.whisper_files import resolve_model
 
     archive_settings = settings_from(config)
-    settings = load_transcribe_settings(archive_settings.home)
+    settings = load_section(TranscribeSettings, archive_settings)
     model = resolve_model(settings, home=archive_settings.home)
     typer.echo(str(model.path))
     console.print(f"model {model.name}: model.bin {model.size} bytes, sha256:{model.sha256}")
@@ -226,13 +229,7 @@ def verify(
 
     archive = _archive(config)
     report = verify_transcript(archive, recording_id, number=version)
-    if as_json:
-        typer.echo(report.to_json())
-    else:
-        for check in report.checks:
-            mark = "[green]PASS[/green]" if check.ok else "[red]FAIL[/red]"
-            console.print(f"  {mark} {check.name}: {check.detail}", highlight=False)
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(print_report(report, as_json=as_json))
 
 
 def queue(

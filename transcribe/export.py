@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.export.offline.layout import Interval
-from archive.export.parts import SealedDocument
+from archive.verify.documents import SealedDocument
 from transcribe.models import TranscriptVersion
 
 
@@ -20,8 +20,9 @@ def sealed_transcripts(db: DBSession, *, recording_id: str,
                           .order_by(TranscriptVersion.number))
     return [
         SealedDocument(kind="transcript", ref=f"{recording_id}/transcript/{v.number}",
-                       name="transcript", objects=v.objects, log_index=v.log_index,
-                       tree_head_id=v.tree_head_id, recording_id=recording_id,
+                       name="transcript", sha256=v.document_sha256, objects=v.objects,
+                       log_index=v.log_index, tree_head_id=v.tree_head_id,
+                       recording_id=recording_id,
                        title=f"转写稿 第{v.number}版 ({v.kind})")
         for v in versions
     ]

@@ -11,17 +11,17 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from huey import crontab
 
 from archive.jobs import RECORDING_CLOSED, RECORDING_SEALED, SEGMENT_STORED, JobRegistry
 from archive.services import Archive
+from archive.settings import load_section
 from transcribe.engine import Transcriber, load_transcriber
 from transcribe.flags import load_phrasebook
 from transcribe.pipeline import TranscriptionPipeline
-from transcribe.settings import TranscribeSettings, load_transcribe_settings
+from transcribe.settings import TranscribeSettings
 from transcribe.tokens import ensure_jieba
 from transcribe.whisper_files import resolve_model
 
@@ -51,7 +51,7 @@ def build_pipeline(archive: Archive, settings: TranscribeSettings,
 
 def register(registry: JobRegistry, *, settings: TranscribeSettings | None = None) -> None:
     """Add transcription tasks and subscribe them to archive events."""
-    config = settings or load_transcribe_settings(Path(registry.settings.home))
+    config = settings or load_section(TranscribeSettings, registry.settings)
     if not config.enabled:
         logger.info("transcription disabled")
         return

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session as DBSession
 
-from archive.catalog.models import Case, Jurisdiction, Session, Window
+from archive.access.scope import Scope
+from archive.catalog.models import Case, Session
 from transcribe.models import TranscriptFlag
 
 
@@ -49,10 +50,7 @@ def review_queue(db: DBSession, *, principal_path: str, window_id: str | None = 
                  and_(f.session_id.is_(None), s.started_at <= f.started_at,
                       or_(s.ended_at.is_(None), s.ended_at > f.started_at)))))
              .group_by(f.recording_id, s.id, f.window_id, f.kind))
-    if principal_path != "/":
-        query = query.where(f.window_id.in_(
-            select(Window.id).join(Jurisdiction, Jurisdiction.id == Window.jurisdiction_id)
-            .where(Jurisdiction.path.startswith(principal_path, autoescape=True))))
+    query = query.where(Scope(principal_path).on_window(f.window_id))
     if window_id:
         query = query.where(f.window_id == window_id)
     if since:

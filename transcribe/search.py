@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import aliased
 
-from archive.catalog.models import Case, Jurisdiction, Session, Window
-from archive.evidence.errors import NotFoundError
+from archive.access.scope import Scope
+from archive.catalog.models import Case, Session, Window
 from archive.evidence.vocabulary import Stage
 from transcribe.errors import SearchQueryError
 from transcribe.flags import phrase_times
@@ -142,11 +142,7 @@ def scope_path(db: DBSession, *, principal_path: str, jurisdiction_id: str | Non
     """
     if jurisdiction_id is None:
         return principal_path
-    node = db.get(Jurisdiction, jurisdiction_id)
-    if node is None or not node.path.startswith(principal_path):
-        raise NotFoundError(f"jurisdiction {jurisdiction_id} does not exist",
-                            reason="no_jurisdiction")
-    return node.path
+    return Scope(principal_path).require_jurisdiction(db, jurisdiction_id).path
 
 
 def search_lines(db: DBSession, *, query: str, principal_path: str,
@@ -170,10 +166,7 @@ def search_lines(db: DBSession, *, query: str, principal_path: str,
         match = text("transcript_lines.tsv @@ CAST(:tsq AS tsquery)").bindparams(
             tsq=tsquery(tokens))
         conditions = [match]  # type: ignore[list-item]
-    if path != "/":
-        windows = select(Window.id).join(Jurisdiction, Jurisdiction.id == Window.jurisdiction_id) \
-            .where(Jurisdiction.path.startswith(path, autoescape=True))
-        conditions.append(window.in_(windows))
+    conditions.append(Scope(path).on_window(window))
     if filters.window_id:
         conditions.append(TranscriptLine.window_id == filters.window_id)
     if filters.since:

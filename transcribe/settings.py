@@ -1,39 +1,25 @@
-"""Configuration of transcription: env vars over a TOML file over defaults.
+"""Configuration of transcription: section `transcribe` of the archive's settings.
 
-Loaded once at the entry point (worker, CLI, API) and passed down. Sources, highest first:
-keyword arguments, `AIDREC_TRANSCRIBE__*` environment variables, then the TOML file named by
-`AIDREC_TRANSCRIBE_CONFIG` or else `$AIDREC_HOME/transcribe.toml` (flat keys, no table).
+Loaded once at the entry point (worker, CLI, API) with
+`archive.settings.load_section(TranscribeSettings, settings)` and passed down: variables
+`AIDREC_TRANSCRIBE__*`, table `[transcribe]` of the config file, `$AIDREC_HOME/transcribe.toml`
+(or the file `AIDREC_TRANSCRIBE_CONFIG` names; flat keys), defaults.
 """
 
 from __future__ import annotations
 
-import os
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
 
-CONFIG_NAME = "transcribe.toml"
-CONFIG_ENV = "AIDREC_TRANSCRIBE_CONFIG"
-
-# Set by load_transcribe_settings: (resolved, file); unresolved means "look at the env".
-_config_in_use: ContextVar[tuple[bool, Path | None]] = ContextVar(
-    "transcribe_config", default=(False, None))
+from archive.settings import Section
 
 
-class TranscribeSettings(BaseSettings):
+class TranscribeSettings(Section):
     """How segments are turned into text, and which phrases raise flags."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="AIDREC_TRANSCRIBE__", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    SECTION: ClassVar[str] = "transcribe"
 
     enabled: bool = Field(True, description="transcribe every stored segment")
     model: str = Field(
@@ -113,46 +99,6 @@ class TranscribeSettings(BaseSettings):
             raise ValueError(f"compute_type {self.compute_type} needs device cuda, got cpu")
         return self
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        resolved, config = _config_in_use.get()
-        if not resolved:
-            config = _config_file()
-        if config is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
-        return tuple(sources)
-
     def resolved_models_dir(self, home: Path) -> Path:
         return self.models_dir or home / "models"
 
-
-def _config_file() -> Path | None:
-    explicit = os.environ.get(CONFIG_ENV)
-    if explicit:
-        return Path(explicit)
-    local = Path(os.environ.get("AIDREC_HOME", "var")) / CONFIG_NAME
-    return local if local.exists() else None
-
-
-def load_transcribe_settings(home: Path, **overrides: Any) -> TranscribeSettings:
-    """Load once at an entry point; `home` is the archive's home ($AIDREC_HOME)."""
-    explicit = os.environ.get(CONFIG_ENV)
-    config = Path(explicit) if explicit else home / CONFIG_NAME
-    if explicit and not config.exists():
-        from transcribe.errors import ModelError
-
-        raise ModelError(f"{CONFIG_ENV} names {config}, which does not exist",
-                         reason="no_config")
-    token = _config_in_use.set((True, config if config.exists() else None))
-    try:
-        return TranscribeSettings(**overrides)
-    finally:
-        _config_in_use.reset(token)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from sqlalchemy import select
 
 from archive.catalog.models import Segment
 from archive.evidence.errors import ArchiveError
-from archive.evidence.log_entries import document_log_entry
 from archive.evidence.report import Report
 from archive.services import Archive
+from archive.verify.documents import SealedDocument
 from transcribe import service
 from transcribe.document import lines_from_document
 
@@ -21,9 +18,9 @@ def verify_transcript(archive: Archive, recording_id: str, *,
     """Check one version (the current one by default); the report says what failed.
 
     Steps: 1. signature, timestamp and log inclusion of transcript.json; 2. the bytes are the
-    catalog's; 3. the WebVTT is the one the document names; 4. the source segments are the
-    recording's stored segments; 5. the version chain links to its parent; 6. the current
-    version is what search shows.
+    ones the catalog names; 3. the WebVTT is the one the document names; 4. the source
+    segments are the recording's stored segments; 5. the version chain links to its parent;
+    6. the current version is what search shows.
     """
     with archive.catalog.read() as db:
         version = service.get_version_or_raise(db, recording_id=recording_id, number=number)
@@ -35,25 +32,14 @@ def verify_transcript(archive: Archive, recording_id: str, *,
             select(Segment.seq, Segment.sha256).where(Segment.recording_id == recording_id))}
         visible = service.visible_lines(db, recording_id=recording_id)
     ref = f"{recording_id}/transcript/{version.number}"
-    # 1.
-    report = archive.verifier().verify_document(
-        name="transcript", objects=version.objects,
-        entry=document_log_entry("transcript", ref, version.document_sha256),
-        log_index=version.log_index, tree_head_id=version.tree_head_id)
-    report.target = f"transcript {ref}"
-    try:
-        entry = version.objects["transcript.json"]
-        data = archive.store.read_verified(entry["key"], version_id=entry["version_id"],
-                                           sha256_hex=entry["sha256"])
-        document = json.loads(data)
-    except (ArchiveError, KeyError, ValueError) as exc:
-        report.add("document", False, f"cannot read transcript.json: {exc}")
-        return report
-    # 2.
-    sha = hashlib.sha256(data).hexdigest()
-    report.add("catalog", sha == version.document_sha256,
-               f"document sha256 {sha}" + ("" if sha == version.document_sha256 else
-                                           f", expected {version.document_sha256}"))
+    report = Report(target=f"transcript {ref}")
+    # 1-2.
+    document = archive.verifier().verify_document(report, SealedDocument(
+        kind="transcript", ref=ref, name="transcript", sha256=version.document_sha256,
+        objects=version.objects, log_index=version.log_index,
+        tree_head_id=version.tree_head_id))
+    if document is None:
+        return report  # a failed check says why
     # 3.
     named = document["files"]["transcript.vtt"]
     vtt = version.objects.get("transcript.vtt", {})

@@ -6,33 +6,28 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from api.auth import service as auth_service
 from api.rows import pairs
-from api.scope import jurisdiction_in_scope
 from archive.access import people as access
 from archive.access import registry
 from archive.access.people import Principal
 from archive.catalog.models import ApiToken, Device, Jurisdiction, User, Window
-from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
+from archive.evidence.errors import ConflictError, InvalidInputError
 from archive.evidence.vocabulary import JurisdictionLevel, Role, WindowKind
 
 
-def _subtree(principal: Principal) -> ColumnElement[bool]:
-    return Jurisdiction.path.startswith(principal.jurisdiction_path, autoescape=True)
-
-
 def list_jurisdictions(db: DBSession, principal: Principal) -> list[Jurisdiction]:
-    return list(db.scalars(select(Jurisdiction).where(_subtree(principal))
+    return list(db.scalars(select(Jurisdiction).where(principal.scope.on_jurisdiction())
                            .order_by(Jurisdiction.path)))
 
 
 def create_jurisdiction(db: DBSession, principal: Principal, *, id: str, name: str,
                         level: JurisdictionLevel, parent_id: str) -> Jurisdiction:
     """A new node under one the administrator can see (never a new province)."""
-    jurisdiction_in_scope(db, principal, parent_id)
+    principal.scope.require_jurisdiction(db, parent_id)
     return registry.create_jurisdiction(db, id=id, name=name.strip(), level=level,
                                         parent_id=parent_id)
 
@@ -40,13 +35,13 @@ def create_jurisdiction(db: DBSession, principal: Principal, *, id: str, name: s
 def list_windows(db: DBSession, principal: Principal) -> list[tuple[Window, str]]:
     return pairs(db.execute(select(Window, Jurisdiction.name)
                            .join(Jurisdiction, Jurisdiction.id == Window.jurisdiction_id)
-                           .where(_subtree(principal))
+                           .where(principal.scope.on_jurisdiction())
                            .order_by(Jurisdiction.path, Window.id)))
 
 
 def create_window(db: DBSession, principal: Principal, *, id: str, name: str,
                   jurisdiction_id: str, kind: WindowKind) -> Window:
-    jurisdiction_in_scope(db, principal, jurisdiction_id)
+    principal.scope.require_jurisdiction(db, jurisdiction_id)
     return registry.create_window(db, id=id, name=name.strip(),
                                   jurisdiction_id=jurisdiction_id, kind=kind)
 
@@ -54,29 +49,20 @@ def create_window(db: DBSession, principal: Principal, *, id: str, name: str,
 def list_devices(db: DBSession, principal: Principal) -> list[tuple[Device, str]]:
     return pairs(db.execute(select(Device, Jurisdiction.name)
                            .join(Jurisdiction, Jurisdiction.id == Device.jurisdiction_id)
-                           .where(_subtree(principal))
+                           .where(principal.scope.on_jurisdiction())
                            .order_by(Device.id)))
-
-
-def device_in_scope(db: DBSession, principal: Principal, device_id: str) -> Device:
-    device = db.get(Device, device_id)
-    if device is not None:
-        node = db.get(Jurisdiction, device.jurisdiction_id)
-        if node is not None and principal.covers(node.path):
-            return device
-    raise NotFoundError(f"device {device_id} does not exist", reason="no_device")
 
 
 def create_device(db: DBSession, principal: Principal, *, id: str, name: str,
                   jurisdiction_id: str) -> tuple[Device, str]:
-    jurisdiction_in_scope(db, principal, jurisdiction_id)
+    principal.scope.require_jurisdiction(db, jurisdiction_id)
     return registry.create_device(db, id=id, name=name.strip(),
                                   jurisdiction_id=jurisdiction_id)
 
 
 def rotate_device_token(db: DBSession, principal: Principal, *, device_id: str) -> str:
     """A new token for the device; the old one stops working at once."""
-    device = device_in_scope(db, principal, device_id)
+    device = principal.scope.require_device(db, device_id)
     if device.revoked_at is not None:
         raise ConflictError(f"device {device_id} is revoked", reason="revoked")
     token = registry.TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -86,7 +72,7 @@ def rotate_device_token(db: DBSession, principal: Principal, *, device_id: str) 
 
 def revoke_device(db: DBSession, principal: Principal, *, device_id: str,
                   now: datetime) -> Device:
-    device = device_in_scope(db, principal, device_id)
+    device = principal.scope.require_device(db, device_id)
     if device.revoked_at is None:
         device.revoked_at = now
     return device
@@ -95,22 +81,13 @@ def revoke_device(db: DBSession, principal: Principal, *, device_id: str,
 def list_users(db: DBSession, principal: Principal) -> list[tuple[User, str]]:
     return pairs(db.execute(select(User, Jurisdiction.name)
                            .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
-                           .where(_subtree(principal))
+                           .where(principal.scope.on_jurisdiction())
                            .order_by(Jurisdiction.path, User.id)))
-
-
-def user_in_scope(db: DBSession, principal: Principal, user_id: str) -> User:
-    user = db.get(User, user_id)
-    if user is not None:
-        node = db.get(Jurisdiction, user.jurisdiction_id)
-        if node is not None and principal.covers(node.path):
-            return user
-    raise NotFoundError(f"user {user_id} does not exist", reason="no_user")
 
 
 def create_user(db: DBSession, principal: Principal, *, id: str, name: str, role: Role,
                 jurisdiction_id: str, password: str | None, min_length: int) -> User:
-    jurisdiction_in_scope(db, principal, jurisdiction_id)
+    principal.scope.require_jurisdiction(db, jurisdiction_id)
     password_hash = None
     if password is not None:
         auth_service.check_password_policy(password, min_length=min_length)
@@ -136,14 +113,14 @@ def update_user(db: DBSession, principal: Principal, *, user_id: str, change: Us
         NotFoundError: the person or the new jurisdiction is outside the subtree.
         InvalidInputError: administrators may not demote, move or disable themselves.
     """
-    user = user_in_scope(db, principal, user_id)
+    user = principal.scope.require_user(db, user_id)
     if user.id == principal.user_id and (change.role not in (None, user.role) or
                                          change.disabled or change.jurisdiction_id not in
                                          (None, user.jurisdiction_id)):
         raise InvalidInputError("administrators may not demote, move or disable themselves",
                                 reason="self_change")
     if change.jurisdiction_id is not None:
-        jurisdiction_in_scope(db, principal, change.jurisdiction_id)
+        principal.scope.require_jurisdiction(db, change.jurisdiction_id)
     if change.password is not None:
         auth_service.check_password_policy(change.password, min_length=min_length)
     ends_sessions = False
@@ -170,7 +147,7 @@ def update_user(db: DBSession, principal: Principal, *, user_id: str, change: Us
 
 def issue_user_token(db: DBSession, principal: Principal, *, user_id: str,
                      label: str) -> tuple[ApiToken, str]:
-    user = user_in_scope(db, principal, user_id)
+    user = principal.scope.require_user(db, user_id)
     token = access.create_api_token(db, user_id=user.id, label=label)
     row = db.scalars(select(ApiToken).where(
         ApiToken.token_hash == registry.hash_token(token))).one()

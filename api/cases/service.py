@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
-from api.scope import case_in_scope, window_ids_in
 from archive.access.people import Principal
 from archive.catalog.models import Case, Jurisdiction, Session, Window
 from archive.evidence.errors import NotFoundError
@@ -38,12 +37,12 @@ def load_case(db: DBSession, principal: Principal, case_id: str) -> CaseView:
     """Raises:
         NotFoundError: no such case the person can see.
     """
-    case = case_in_scope(db, principal, case_id)
+    case = principal.scope.require_case(db, case_id)
     rows = db.execute(select(Session, Window.name, Jurisdiction.name)
                       .join(Window, Window.id == Session.window_id)
                       .join(Jurisdiction, Jurisdiction.id == Window.jurisdiction_id)
                       .where(Session.case_id == case.id,
-                             Session.window_id.in_(window_ids_in(principal.jurisdiction_path)))
+                             principal.scope.on_window(Session.window_id))
                       .order_by(Session.started_at))
     by_stage: dict[Stage | None, list[CaseSession]] = {}
     for session, window_name, jurisdiction_name in rows:
@@ -61,4 +60,4 @@ def find_case_id(db: DBSession, principal: Principal, number: str) -> str:
     case_id = db.scalar(select(Case.id).where(Case.number == number.strip()))
     if case_id is None:
         raise NotFoundError(f"case {number} does not exist", reason="no_case")
-    return case_in_scope(db, principal, case_id).id
+    return principal.scope.require_case(db, case_id).id

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Path, Query, Request
 from api import roles
 from api.audit.log import Auditor, AuditorDep
 from api.complaints import schemas, service
-from api.complaints.holds import Holds
 from api.complaints.models import ComplaintState
+from api.compose.holds import Holds
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
-from api.scope import session_in_scope
 from api.settings import WebSettings
 from archive.access.people import require_role
 from archive.services import Archive
@@ -74,7 +73,7 @@ def register(body: schemas.ComplaintIn, request: Request, archive: ArchiveDep, w
     # Every session is checked before anything is written.
     with archive.catalog.read() as db:
         for sid in body.session_ids:
-            session_in_scope(db, principal, sid)
+            principal.scope.require_session(db, sid)
     complaint_id = service.register(archive.catalog, principal, new=service.NewComplaint(
         complainant=body.complainant, contact=body.contact, summary=body.summary,
         received_on=received, number=body.number, jurisdiction_id=body.jurisdiction_id),

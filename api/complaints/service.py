@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session as DBSession
 
 from api.complaints.deadlines import Calendar, due_dates, urgency
-from api.complaints.holds import Holds
 from api.complaints.models import Complaint, ComplaintSession, ComplaintState, Outcome
-from api.scope import jurisdiction_in_scope, session_in_scope, window_ids_in
+from api.compose.holds import Holds
 from api.settings import WebSettings
 from archive.access.people import Principal
 from archive.catalog.db import Catalog
@@ -72,8 +71,8 @@ def register(catalog: Catalog, principal: Principal, *, new: NewComplaint, web: 
                                       close_days=web.complaint_close_days)
     try:
         with catalog.write() as db:
-            node = jurisdiction_in_scope(db, principal,
-                                         new.jurisdiction_id or principal.jurisdiction_id)
+            node = principal.scope.require_jurisdiction(
+                db, new.jurisdiction_id or principal.jurisdiction_id)
             number = new.number or _next_number(db, web.complaint_prefix, new.received_on.year)
             if db.scalar(select(Complaint.id).where(Complaint.number == number)):
                 raise ConflictError(f"complaint {number} already exists", reason="exists")
@@ -140,7 +139,7 @@ def link_session(catalog: Catalog, holds: Holds, principal: Principal, *, compla
     """
     with catalog.read() as db:
         complaint, _ = complaint_in_scope(db, principal, complaint_id)
-        session, _ = session_in_scope(db, principal, session_id)
+        session, _ = principal.scope.require_session(db, session_id)
         if complaint.state == ComplaintState.CLOSED:
             raise ConflictError(f"complaint {complaint.number} is closed", reason="bad_state")
         if db.get(ComplaintSession, (complaint.id, session.id)) is not None:
@@ -184,7 +183,7 @@ def list_complaints(db: DBSession, principal: Principal, *, web: WebSettings, to
              .where(ComplaintSession.complaint_id == Complaint.id).scalar_subquery())
     query = (select(Complaint, Jurisdiction.name, count)
              .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
-             .where(Jurisdiction.path.startswith(principal.jurisdiction_path, autoescape=True)))
+             .where(principal.scope.on_jurisdiction()))
     if open_only:
         query = query.where(Complaint.state != ComplaintState.CLOSED.value)
     if state:
@@ -216,6 +215,6 @@ def get_complaint(db: DBSession, principal: Principal, complaint_id: str, *,
                  .join(Window, Window.id == Session.window_id)
                  .outerjoin(Case, Case.id == Session.case_id)
                  .where(ComplaintSession.complaint_id == complaint.id,
-                        Session.window_id.in_(window_ids_in(principal.jurisdiction_path)))
+                        principal.scope.on_window(Session.window_id))
                  .order_by(Session.started_at))]
     return _row(complaint, node.name, len(links), today, calendar_of(web)), links

@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from api.audit.log import AuditorDep
 from api.complaints.schemas import ComplaintOut
+from api.compose.search.schemas import QueueItemOut
 from api.dashboard import service
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
-from api.search.schemas import QueueItemOut
 from api.timeline.schemas import GapOut, WindowOut
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"],

@@ -65,7 +65,7 @@ class IdsOut(BaseModel):
 
 def _open_recordings(archive: Any, actor: ingest.Actor, window_id: str) -> list[Recording]:
     with archive.catalog.read() as db:
-        ingest._check_window_scope(db, actor, window_id)
+        actor.scope(db).require_window(db, window_id)
         return list(db.scalars(select(Recording).where(
             Recording.window_id == window_id, Recording.state == RecordingState.OPEN)
             .order_by(Recording.started_at)))

@@ -14,7 +14,7 @@ from api.deps import ArchiveDep, DeviceActor, DeviceDep, JobsDep
 from api.errors import ErrorResponse
 from api.ingest import schemas
 from archive.catalog.models import Recording
-from archive.evidence.errors import InvalidInputError, NotFoundError
+from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import RecordingOrigin
 from archive.ingest import service as ingest
 from archive.jobs import RECORDING_CLOSED, SEGMENT_STORED
@@ -49,11 +49,7 @@ def open_recording(body: schemas.RecordingOpen, archive: ArchiveDep,
 def get_recording(recording_id: str, archive: ArchiveDep,
                   actor: DeviceActor) -> schemas.RecordingOut:
     with archive.catalog.read() as db:
-        recording = db.get(Recording, recording_id)
-        if recording is None:
-            raise NotFoundError(f"recording {recording_id} does not exist",
-                                reason="no_recording")
-        ingest._check_window_scope(db, actor, recording.window_id)
+        recording, _ = actor.scope(db).require_recording(db, recording_id)
         return _recording_out(recording)
 
 

@@ -16,7 +16,6 @@ from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
 from api.playback import schemas, service
 from api.playback.models import PlaybackGrant
-from api.scope import session_in_scope
 from api.sessions.service import session_range
 from archive.access.people import require_role
 from archive.catalog.models import Recording
@@ -50,7 +49,7 @@ def start_playback(body: schemas.PlaybackIn, archive: ArchiveDep, web: WebDep,
             if body.recording_id or body.start or body.end:
                 raise InvalidInputError("give a session, or a recording with a range, not "
                                         "both", reason="bad_target")
-            session, _ = session_in_scope(db, principal, body.session_id)
+            session, _ = principal.scope.require_session(db, body.session_id)
             recording = db.get_one(Recording, session.recording_id)
             start, end = session_range(session, recording, now)
             recording_id, session_id = recording.id, session.id

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session as DBSession
 
 from api.complaints.models import Complaint
 from api.playback.models import PlaybackGrant
-from api.scope import Placed, recording_in_scope
 from api.sessions.service import segments_between
 from archive.access.people import Principal
+from archive.access.scope import Placed
 from archive.audit.log import REASON_KINDS
 from archive.catalog.models import Jurisdiction, Recording, Segment
 from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -93,7 +93,7 @@ def create_grant(db: DBSession, principal: Principal, *, recording_id: str, star
         NotFoundError: recording outside the subtree, or no media in the range.
         InvalidInputError: a bad range or reason.
     """
-    recording, placed = recording_in_scope(db, principal, recording_id)
+    recording, placed = principal.scope.require_recording(db, recording_id)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInputError("times must carry a UTC offset", reason="naive_time")
     if end < start or end - start > MAX_RANGE:
@@ -124,7 +124,7 @@ def grant_in_scope(db: DBSession, principal: Principal, grant_id: str, *,
     grant = db.get(PlaybackGrant, grant_id)
     if grant is None or grant.user_id != principal.user_id:
         raise NotFoundError(f"playback {grant_id} does not exist", reason="no_playback")
-    recording, placed = recording_in_scope(db, principal, grant.recording_id)
+    recording, placed = principal.scope.require_recording(db, grant.recording_id)
     if grant.expires_at <= now:
         raise PermissionDeniedError("this playback has expired; press play again",
                                     reason="playback_expired")

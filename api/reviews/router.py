@@ -12,7 +12,6 @@ from api.audit.log import AuditorDep
 from api.deps import ArchiveDep, PrincipalDep, WebDep
 from api.errors import ErrorResponse
 from api.reviews import schemas, service
-from api.scope import session_in_scope
 from archive.access.people import require_role
 
 router = APIRouter(
@@ -41,7 +40,7 @@ def create_review(session_id: SessionId, body: schemas.ReviewIn, archive: Archiv
         review = service.create_review(db, auditor.principal, session_id=session_id,
                                        scores=body.scores, comment=body.comment, web=web,
                                        now=datetime.now(UTC))
-        session, placed = session_in_scope(db, auditor.principal, session_id)
+        session, placed = auditor.principal.scope.require_session(db, session_id)
         auditor.log("review", db=db, target_type="session", target_id=session.id,
                     session_id=session.id, recording_id=session.recording_id,
                     window_id=placed.window.id, scope_path=placed.path,
@@ -69,7 +68,7 @@ def create_note(session_id: SessionId, body: schemas.NoteIn, archive: ArchiveDep
         note = service.create_note(db, auditor.principal, session_id=session_id,
                                    offset_ms=body.offset_ms, text=body.text,
                                    now=datetime.now(UTC))
-        session, placed = session_in_scope(db, auditor.principal, session_id)
+        session, placed = auditor.principal.scope.require_session(db, session_id)
         auditor.log("note", db=db, target_type="session", target_id=session.id,
                     session_id=session.id, recording_id=session.recording_id,
                     window_id=placed.window.id, scope_path=placed.path,

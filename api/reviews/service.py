@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from api.reviews.models import Review, SessionNote
-from api.scope import session_in_scope
 from api.settings import WebSettings
 from archive.access.people import Principal
 from archive.evidence.errors import InvalidInputError
@@ -41,7 +40,7 @@ def check_scores(web: WebSettings, scores: Mapping[str, int]) -> int:
 def create_review(db: DBSession, principal: Principal, *, session_id: str,
                   scores: Mapping[str, int], comment: str, web: WebSettings,
                   now: datetime) -> Review:
-    session, _ = session_in_scope(db, principal, session_id)
+    session, _ = principal.scope.require_session(db, session_id)
     total = check_scores(web, scores)
     if len(comment) > MAX_TEXT:
         raise InvalidInputError(f"a comment has at most {MAX_TEXT} characters",
@@ -55,14 +54,14 @@ def create_review(db: DBSession, principal: Principal, *, session_id: str,
 
 
 def list_reviews(db: DBSession, principal: Principal, *, session_id: str) -> list[Review]:
-    session, _ = session_in_scope(db, principal, session_id)
+    session, _ = principal.scope.require_session(db, session_id)
     return list(db.scalars(select(Review).where(Review.session_id == session.id)
                            .order_by(Review.created_at)))
 
 
 def create_note(db: DBSession, principal: Principal, *, session_id: str, offset_ms: int,
                 text: str, now: datetime) -> SessionNote:
-    session, _ = session_in_scope(db, principal, session_id)
+    session, _ = principal.scope.require_session(db, session_id)
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInputError(f"a note has 1-{MAX_TEXT} characters", reason="bad_note")
@@ -79,6 +78,6 @@ def create_note(db: DBSession, principal: Principal, *, session_id: str, offset_
 
 
 def list_notes(db: DBSession, principal: Principal, *, session_id: str) -> list[SessionNote]:
-    session, _ = session_in_scope(db, principal, session_id)
+    session, _ = principal.scope.require_session(db, session_id)
     return list(db.scalars(select(SessionNote).where(SessionNote.session_id == session.id)
                            .order_by(SessionNote.offset_ms, SessionNote.created_at)))

@@ -13,7 +13,6 @@ from api.audit.schemas import ViewerOut
 from api.audit.service import names_of
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
-from api.scope import jurisdiction_in_scope, session_in_scope
 from api.sessions import schemas, service
 from archive.access.people import require_role
 from archive.audit import log as audit
@@ -49,7 +48,7 @@ def list_sessions(
         if moment is not None and moment.tzinfo is None:
             raise InvalidInputError("times must carry a UTC offset", reason="naive_time")
     with archive.catalog.read() as db:
-        path = jurisdiction_in_scope(db, principal, jurisdiction).path if jurisdiction \
+        path = principal.scope.require_jurisdiction(db, jurisdiction).path if jurisdiction \
             else None
         rows = service.list_sessions(db, principal, filters=service.SessionFilters(
             window_id=window, jurisdiction_path=path, day=day, since=since, until=until,
@@ -95,7 +94,7 @@ def get_viewers(session_id: SessionId, archive: ArchiveDep,
     """Who viewed, played or downloaded this session, when, and why."""
     require_role(auditor.principal, *roles.VIEWERS)
     with archive.catalog.read() as db:
-        session, placed = session_in_scope(db, auditor.principal, session_id)
+        session, placed = auditor.principal.scope.require_session(db, session_id)
         found = audit.viewers(db, session_id=session.id)
         names = names_of(db, {v.user_id for v in found})
     auditor.log("audit", target_type="session", target_id=session.id, session_id=session.id,

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from api.sessions.service import SessionRow, SessionView, TimedItem, TranscriptLineView
+from api.compose.transcripts import TranscriptLineView
+from api.sessions.service import SessionRow, SessionView, TimedItem
 
 
 class TimedItemOut(BaseModel):

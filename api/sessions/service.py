@@ -6,19 +6,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
 from api.complaints.models import Complaint, ComplaintSession
-from api.scope import Placed, session_in_scope, window_ids_in
+from api.compose.transcripts import (
+    TranscriptLineView,
+    flags_between,
+    session_flag_count,
+    transcript_lines,
+)
 from api.sessions import models as _models  # noqa: F401 - registers the sessions index
 from archive.access.people import Principal
+from archive.access.scope import Placed
 from archive.catalog.models import Case, Gap, Marker, Recording, Segment, Session, Staff, Window
 from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import Stage
-from transcribe import service as transcripts
-from transcribe.errors import TranscriptNotFoundError
-from transcribe.models import TranscriptFlag
 
 MAX_LIST = 200
 
@@ -32,14 +35,6 @@ class TimedItem:
     until: datetime | None
     label: str  # gap cause, marker label, flag kind
     text: str = ""
-
-
-@dataclass(frozen=True)
-class TranscriptLineView:
-    at: datetime
-    until: datetime
-    offset_ms: int  # from the session's start
-    text: str
 
 
 @dataclass
@@ -77,25 +72,6 @@ def segments_between(db: DBSession, recording_id: str, start: datetime,
         .order_by(Segment.seq)))
 
 
-def session_flag_clause() -> ColumnElement[bool]:
-    """A flag belongs to a session: raised on it, or said during it (correlated)."""
-    f = TranscriptFlag
-    return and_(f.recording_id == Session.recording_id, or_(
-        f.session_id == Session.id,
-        and_(f.session_id.is_(None), f.started_at >= Session.started_at,
-             or_(Session.ended_at.is_(None), f.started_at < Session.ended_at))))
-
-
-def flags_between(db: DBSession, *, recording_id: str, session_id: str | None,
-                  start: datetime, end: datetime) -> list[TranscriptFlag]:
-    in_range = and_(TranscriptFlag.started_at >= start, TranscriptFlag.started_at < end)
-    owner = (or_(TranscriptFlag.session_id == session_id,
-                 and_(TranscriptFlag.session_id.is_(None), in_range))
-             if session_id else in_range)
-    return list(db.scalars(select(TranscriptFlag).where(
-        TranscriptFlag.recording_id == recording_id, owner).order_by(TranscriptFlag.started_at)))
-
-
 def timed_items(db: DBSession, *, recording_id: str, session_id: str | None,
                 start: datetime, end: datetime) -> list[TimedItem]:
     items = [TimedItem("gap", g.started_at, g.ended_at, g.cause.value, g.detail)
@@ -104,27 +80,10 @@ def timed_items(db: DBSession, *, recording_id: str, session_id: str | None,
                  Gap.started_at < end))]
     items += [TimedItem("marker", m.at, None, m.label) for m in db.scalars(select(Marker).where(
         Marker.recording_id == recording_id, Marker.at >= start, Marker.at <= end))]
-    items += [TimedItem("flag", f.started_at, None, f.kind, f.text or f.phrase)
+    items += [TimedItem("flag", f.at, None, f.kind, f.text)
               for f in flags_between(db, recording_id=recording_id, session_id=session_id,
                                      start=start, end=end)]
     return sorted(items, key=lambda i: (i.at, i.kind))
-
-
-def transcript_lines(db: DBSession, *, recording: Recording, start: datetime,
-                     end: datetime) -> tuple[str | None, list[TranscriptLineView]]:
-    """The transcript's state and its visible lines said within [start, end]."""
-    try:
-        state = transcripts.get_transcript_or_raise(db, recording_id=recording.id).state
-    except TranscriptNotFoundError:
-        return None, []
-    lines = []
-    for line in transcripts.visible_lines(db, recording_id=recording.id):
-        at = recording.started_at + timedelta(milliseconds=line.offset_ms)
-        until = recording.started_at + timedelta(milliseconds=line.end_offset_ms)
-        if until > start and at <= end:
-            lines.append(TranscriptLineView(at=at, until=until, text=line.text,
-                                            offset_ms=round((at - start).total_seconds() * 1000)))
-    return state, lines
 
 
 def load_session(db: DBSession, principal: Principal, session_id: str, *,
@@ -134,7 +93,7 @@ def load_session(db: DBSession, principal: Principal, session_id: str, *,
     Raises:
         NotFoundError: no such session in the person's subtree.
     """
-    session, placed = session_in_scope(db, principal, session_id)
+    session, placed = principal.scope.require_session(db, session_id)
     recording = db.get_one(Recording, session.recording_id)
     start, end = session_range(session, recording, now)
     case_number = db.scalar(select(Case.number).where(Case.id == session.case_id)) \
@@ -189,16 +148,15 @@ def list_sessions(db: DBSession, principal: Principal, *, filters: SessionFilter
     """Sessions in the person's subtree matching every filter, newest first."""
     if not 1 <= limit <= MAX_LIST:
         raise InvalidInputError(f"limit must be 1-{MAX_LIST}", reason="bad_limit")
-    path = principal.jurisdiction_path
+    scope = principal.scope
     if filters.jurisdiction_path is not None:
-        if not filters.jurisdiction_path.startswith(path):
+        if not scope.covers(filters.jurisdiction_path):
             raise InvalidInputError("the jurisdiction is outside your own", reason="scope")
-        path = filters.jurisdiction_path
+        scope = scope.within(filters.jurisdiction_path)
     query = (select(Session, Window.name, Case.number)
              .join(Window, Window.id == Session.window_id)
-             .outerjoin(Case, Case.id == Session.case_id))
-    if path != "/":
-        query = query.where(Session.window_id.in_(window_ids_in(path)))
+             .outerjoin(Case, Case.id == Session.case_id)
+             .where(scope.on_window(Session.window_id)))
     if filters.window_id:
         query = query.where(Session.window_id == filters.window_id)
     if filters.day is not None:
@@ -214,8 +172,7 @@ def list_sessions(db: DBSession, principal: Principal, *, filters: SessionFilter
         query = query.where(Session.stage == filters.stage)
     if filters.staff_id:
         query = query.where(Session.staff_id == filters.staff_id)
-    flag_count = select(func.count()).select_from(TranscriptFlag).where(
-        session_flag_clause()).scalar_subquery()
+    flag_count = session_flag_count()
     if filters.flagged:
         query = query.where(flag_count > 0)
     rows = db.execute(query.add_columns(flag_count).order_by(Session.started_at.desc(),

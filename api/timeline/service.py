@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session as DBSession
 
+from api.compose.transcripts import session_flag_count, window_flags
 from api.rows import pairs
-from api.scope import Placed, window_ids_in, window_in_scope
-from api.sessions.service import day_bounds, session_flag_clause
+from api.sessions.service import day_bounds
 from archive.access.people import Principal
+from archive.access.scope import Placed
 from archive.catalog.models import (
     Case,
-    Device,
     Gap,
     Jurisdiction,
     Marker,
@@ -25,7 +25,6 @@ from archive.catalog.models import (
     Window,
 )
 from archive.evidence.vocabulary import RecordingState
-from transcribe.models import TranscriptFlag
 
 JOIN_WITHIN = timedelta(seconds=2)  # segments closer than this draw as one recorded span
 
@@ -44,7 +43,7 @@ def window_statuses(db: DBSession, principal: Principal, *, now: datetime,
     """Every window of the subtree: recording (fresh media), stalled (open, silent) or idle."""
     windows = pairs(db.execute(
         select(Window, Jurisdiction).join(Jurisdiction, Jurisdiction.id == Window.jurisdiction_id)
-        .where(Jurisdiction.path.startswith(principal.jurisdiction_path, autoescape=True))
+        .where(principal.scope.on_jurisdiction())
         .order_by(Jurisdiction.path, Window.id)))
     # The newest segment of an open recording is its last one: one index probe each.
     open_rows = db.execute(
@@ -52,7 +51,7 @@ def window_statuses(db: DBSession, principal: Principal, *, now: datetime,
         .outerjoin(Segment, and_(Segment.recording_id == Recording.id,
                                  Segment.seq == Recording.segment_count - 1))
         .where(Recording.state == RecordingState.OPEN,
-               Recording.window_id.in_(window_ids_in(principal.jurisdiction_path)))
+               principal.scope.on_window(Recording.window_id))
         .group_by(Recording.window_id))
     live = {wid: (int(n), last) for wid, n, last in open_rows}
     out = []
@@ -129,7 +128,7 @@ def window_day(db: DBSession, principal: Principal, *, window_id: str, day: date
     Raises:
         NotFoundError: no such window in the person's subtree.
     """
-    placed = window_in_scope(db, principal, window_id)
+    placed = principal.scope.require_window(db, window_id)
     start, end = day_bounds(day, zone)
     result = Day(placed=placed, day=day, start=start, end=end)
     recordings = select(Recording.id).where(Recording.window_id == window_id,
@@ -150,22 +149,19 @@ def window_day(db: DBSession, principal: Principal, *, window_id: str, day: date
                    for g in db.scalars(select(Gap).where(
                        Gap.recording_id.in_(recordings), Gap.ended_at > start,
                        Gap.started_at < end).order_by(Gap.started_at))]
-    flag_count = select(func.count()).select_from(TranscriptFlag).where(
-        session_flag_clause()).scalar_subquery()
+    flag_count = session_flag_count()
     rows = db.execute(select(Session, Case.number, flag_count)
                       .outerjoin(Case, Case.id == Session.case_id)
                       .where(Session.window_id == window_id, Session.started_at >= start,
                              Session.started_at < end).order_by(Session.started_at))
-    sessions = [(s, n, int(c or 0)) for s, n, c in rows]
+    # The case number is None for a session without a case (an outer join).
+    sessions: list[tuple[Session, str | None, int]] = [(s, n, int(c or 0)) for s, n, c in rows]
     result.markers = [DayPoint(m.at, m.label, "marker") for m in db.scalars(
         select(Marker).where(Marker.recording_id.in_(recordings), Marker.at >= start,
                              Marker.at < end).order_by(Marker.at))]
-    flags = list(db.scalars(select(TranscriptFlag).where(
-        TranscriptFlag.window_id == window_id, TranscriptFlag.started_at >= start,
-        TranscriptFlag.started_at < end).order_by(TranscriptFlag.started_at)))
-    for flag in flags:
-        owner = flag.session_id or _session_at(sessions, flag.started_at)
-        result.flags.append(DayPoint(flag.started_at, flag.kind, "flag", owner))
+    for flag in window_flags(db, window_id=window_id, start=start, end=end):
+        owner = flag.session_id or _session_at(sessions, flag.at)
+        result.flags.append(DayPoint(flag.at, flag.kind, "flag", owner))
     result.sessions = [DaySession(s.id, s.started_at, s.ended_at, n,
                                   s.stage.value if s.stage else None, s.staff_id, c)
                        for s, n, c in sessions]
@@ -195,15 +191,7 @@ def gaps_between(db: DBSession, principal: Principal, *, start: datetime, end: d
         .join(Recording, Recording.id == Gap.recording_id)
         .join(Window, Window.id == Recording.window_id)
         .join(Jurisdiction, Jurisdiction.id == Window.jurisdiction_id)
-        .where(Jurisdiction.path.startswith(principal.jurisdiction_path, autoescape=True),
+        .where(principal.scope.on_jurisdiction(),
                Gap.ended_at > start, Gap.started_at < end)
         .order_by(Gap.started_at.desc()).limit(limit))
     return [GapRow(g, w, n) for g, w, n in rows]
-
-
-def devices_of(db: DBSession, principal: Principal) -> list[tuple[Device, str]]:
-    return pairs(db.execute(
-        select(Device, Jurisdiction.name).join(Jurisdiction,
-                                               Jurisdiction.id == Device.jurisdiction_id)
-        .where(Jurisdiction.path.startswith(principal.jurisdiction_path, autoescape=True))
-        .order_by(Device.id)))

@@ -15,8 +15,8 @@ from api.audit import service as audit_service
 from api.audit.log import AuditorDep
 from api.complaints import service as complaints_service
 from api.complaints.models import Outcome
+from api.compose.transcripts import search_transcripts
 from api.deps import ArchiveDep, WebDep
-from api.scope import jurisdiction_in_scope
 from api.sessions import service as sessions_service
 from api.web.common import me, render
 from archive.access.people import require_role
@@ -24,7 +24,6 @@ from archive.audit.log import ACTIONS
 from archive.catalog.models import ApiToken
 from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import JurisdictionLevel, Role, Stage, WindowKind
-from transcribe.search import SearchFilters, search_lines
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -60,11 +59,9 @@ def search_page(request: Request, archive: ArchiveDep, web: WebDep, auditor: Aud
             since = until = None
             if the_day is not None:
                 since, until = sessions_service.day_bounds(the_day, web.zone)
-            page = search_lines(db, query=q, principal_path=principal.jurisdiction_path,
-                                filters=SearchFilters(window_id=window, case_number=case,
-                                                      stage=stage_value, staff_id=staff,
-                                                      since=since, until=until),
-                                limit=PAGE, offset=offset)
+            page = search_transcripts(db, principal, query=q, window_id=window,
+                                      case_number=case, stage=stage_value, staff_id=staff,
+                                      since=since, until=until, limit=PAGE, offset=offset)
             hits, next_offset = page.hits, page.next_offset
         else:
             sessions = sessions_service.list_sessions(
@@ -189,7 +186,7 @@ def admin_page(request: Request, archive: ArchiveDep, auditor: AuditorDep) -> HT
             "devices": admin_service.list_devices(db, principal),
             "users": admin_service.list_users(db, principal),
         }
-        scope = jurisdiction_in_scope(db, principal, principal.jurisdiction_id)
+        scope = principal.scope.require_jurisdiction(db, principal.jurisdiction_id)
     auditor.log("view", target_type="admin")
     return render(request, "admin.html", **data, scope=scope, levels=list(JurisdictionLevel),
                   kinds=list(WindowKind), roles=list(Role), me=me(archive, principal.user_id))

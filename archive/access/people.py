@@ -1,4 +1,4 @@
-"""People, their API tokens and the jurisdiction scope that every read is filtered by."""
+"""People and their API tokens; what a person may reach is their jurisdiction's scope."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.access.registry import get_jurisdiction_or_raise, hash_token
-from archive.catalog.models import ApiToken, Jurisdiction, User, Window
+from archive.access.scope import Scope
+from archive.catalog.models import ApiToken, User
 from archive.evidence.errors import ConflictError, NotFoundError, PermissionDeniedError
 from archive.evidence.vocabulary import Role
 
@@ -26,14 +27,12 @@ class Principal:
     jurisdiction_id: str
     jurisdiction_path: str  # "/yn/km/" — the subtree prefix
 
-    def covers(self, path: str) -> bool:
-        return path.startswith(self.jurisdiction_path)
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.jurisdiction_path)
 
-    def window_filter(self) -> ColumnElement[bool]:
-        """A WHERE clause on Window.jurisdiction_id restricting to this person's subtree."""
-        subtree = select(Jurisdiction.id).where(
-            Jurisdiction.path.startswith(self.jurisdiction_path, autoescape=True))
-        return Window.jurisdiction_id.in_(subtree)
+    def covers(self, path: str) -> bool:
+        return self.scope.covers(path)
 
 
 def create_user(db: Session, *, id: str, name: str, role: Role, jurisdiction_id: str,
@@ -80,12 +79,3 @@ def require_role(principal: Principal, *roles: Role) -> None:
             f"role {principal.role.value} may not do this; needs one of "
             f"{', '.join(r.value for r in roles)}", reason="role")
 
-
-def require_window(db: Session, principal: Principal, window_id: str) -> Window:
-    """The window, if this person's subtree holds it; otherwise not found (no existence leak)."""
-    window = db.get(Window, window_id)
-    if window is not None:
-        node = db.get(Jurisdiction, window.jurisdiction_id)
-        if node is not None and principal.covers(node.path):
-            return window
-    raise NotFoundError(f"window {window_id} does not exist", reason="no_window")

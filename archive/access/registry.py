@@ -110,11 +110,6 @@ def revoke_device(db: Session, *, id: str, now: datetime) -> None:
     device.revoked_at = now
 
 
-def jurisdiction_contains(db: Session, *, ancestor_id: str, jurisdiction_id: str) -> bool:
-    node = get_jurisdiction_or_raise(db, id=jurisdiction_id)
-    return node.path.startswith(f"/{ancestor_id}/") or f"/{ancestor_id}/" in node.path
-
-
 def ensure_staff(db: Session, *, id: str, jurisdiction_id: str, name: str | None = None) -> Staff:
     """Staff are referenced by id from devices and imports; unknown ids are registered."""
     staff = db.get(Staff, id)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, or_, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from archive.access.scope import Scope
 from archive.catalog.db import Catalog
 from archive.catalog.models import Base
 from archive.catalog.types import utcnow
@@ -198,10 +199,7 @@ class EntryFilter:
 
 def list_entries(db: Session, *, where: EntryFilter, limit: int = 100) -> list[AccessEntry]:
     """Entries matching every given field, newest first."""
-    query = select(AccessEntry)
-    if where.scope_path != "/":
-        query = query.where(AccessEntry.scope_path.startswith(where.scope_path,
-                                                              autoescape=True))
+    query = select(AccessEntry).where(Scope(where.scope_path).on_path(AccessEntry.scope_path))
     for column, value in ((AccessEntry.user_id, where.user_id),
                           (AccessEntry.action, where.action),
                           (AccessEntry.session_id, where.session_id),

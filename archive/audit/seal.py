@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,8 +18,8 @@ from archive.audit.log import (
     iter_entries,
 )
 from archive.evidence.canonical import canonical_json, iso
-from archive.evidence.log_entries import document_log_entry
 from archive.evidence.report import Report
+from archive.verify.documents import SealedDocument
 from archive.verify.recording import RecordingVerifier
 
 if TYPE_CHECKING:
@@ -138,16 +137,10 @@ def verify_log(archive: Archive) -> Report:
 
 def _check_document(verifier: RecordingVerifier, report: Report, sealed: AccessLogHead,
                     subject: str) -> dict[str, object] | None:
-    entry = document_log_entry(HEAD_KIND, f"access-log/{sealed.size}", sealed.document_sha256)
-    inner = verifier.verify_document(name="head", objects=sealed.objects, entry=entry,
-                                     log_index=sealed.log_index,
-                                     tree_head_id=sealed.tree_head_id)
-    for check in inner.checks:
-        report.add(check.name, check.ok, check.detail, check.subject or subject)
-    if not inner.ok:
-        return None
-    ref = sealed.objects["head.json"]
-    data = verifier.store.read_verified(ref["key"], version_id=ref["version_id"],
-                                        sha256_hex=ref["sha256"])
-    loaded: dict[str, object] = json.loads(data)
-    return loaded
+    inner = Report(target=subject)
+    document = verifier.verify_document(inner, SealedDocument(
+        kind=HEAD_KIND, ref=f"access-log/{sealed.size}", name="head",
+        sha256=sealed.document_sha256, objects=sealed.objects, log_index=sealed.log_index,
+        tree_head_id=sealed.tree_head_id), subject=subject)
+    report.checks.extend(inner.checks)
+    return document if inner.ok else None

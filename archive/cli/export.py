@@ -1,26 +1,21 @@
-"""CLI of evidence packages: `aidrec export`, and the package half of `aidrec verify`."""
+"""CLI of evidence packages: `aidrec export` (`aidrec verify FILE.zip` checks one)."""
 
 from __future__ import annotations
 
 import getpass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from archive.access.people import Principal, principal_of
 from archive.catalog.models import User
-from archive.cli.app import ConfigOpt, console, print_json, settings_from
+from archive.cli.common import ConfigOpt, console, print_json, settings_from
 from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from archive.export.offline.layout import ExportRequest, Selection
 from archive.services import Archive
-
-if TYPE_CHECKING:
-    from archive.export.offline.verify import PackageReport
 
 # pyHanko and reportlab load only when a package is made or checked: `aidrec --help` stays fast.
 
@@ -79,31 +74,6 @@ def export(
     console.print(f"export {result.export_id}: {result.recordings} recording(s), "
                   f"{result.segments} segment(s), {result.size} bytes; tag manifest "
                   f"sha256:{result.tagmanifest_sha256}")
-
-
-def verify_package(package: Path, trust_roots: list[Path] | None, as_json: bool) -> int:
-    """`aidrec verify FILE.zip`: print the report; 0 only when every check passes."""
-    from archive.export.offline.verify import PackageVerifier
-
-    report = PackageVerifier(trust_roots=trust_roots).verify(package)
-    if as_json:
-        typer.echo(report.to_json())
-    else:
-        print_report(report, Console(highlight=False, soft_wrap=True, emoji=False))
-    return 0 if report.ok else 1
-
-
-def print_report(report: PackageReport, out: Console) -> None:
-    out.print(f"[bold]{escape(report.target)}[/bold]")
-    for warning in report.warnings:
-        out.print(f"  [yellow]WARNING[/yellow] {escape(warning)}")
-    for check in report.checks:
-        mark = "[green]PASS[/green]" if check.ok else "[red]FAIL[/red]"
-        where = f" ({check.subject})" if check.subject else ""
-        out.print(f"  {mark} {escape(check.name + where)}: {escape(check.detail)}")
-    failed = sum(not c.ok for c in report.checks)
-    out.print("[green]all checks passed[/green]" if report.ok else
-              f"[red]verification FAILED[/red]: {failed} check(s) failed")
 
 
 def _request(archive: Archive, selection: Selection, reason: str,

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from archive.cli.app import ConfigOpt, console, print_json, settings_from
+from archive.cli.common import ConfigOpt, console, print_json, settings_from
+from archive.devstack.demo_camera import start_demo_camera
 from archive.devstack.stack import (
     Stack,
     pid_alive,
@@ -40,6 +41,9 @@ def up(
 
     def on_ready(stack: Stack) -> None:
         if demo:
+            # The archive's own demo window and camera first, then what siblings add
+            # (people and sample transcripts) through the `aidrec.demo` entry point.
+            start_demo_camera(settings)
             for ep in entry_points(group="aidrec.demo"):
                 ep.load()(settings)
         _print_ready(settings, None)

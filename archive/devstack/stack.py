@@ -21,7 +21,7 @@ from pathlib import Path
 from archive.devstack.pki import ensure_dev_pki
 from archive.devstack.seaweed import port_is_free, ports_for
 from archive.evidence.errors import StackError
-from archive.settings import LOCAL_CONFIG_NAME, Settings
+from archive.settings import LOCAL_CONFIG_NAME, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ trust_root = "{pki.root_cert}"
         tmp.chmod(0o600)
         os.replace(tmp, local)
     # Re-read so the generated file takes effect (env and an explicit file still win).
-    return Settings(home=home, config_file=settings.config_file)
+    return load_settings(settings.config_file, home=home)
 
 
 def service_specs(settings: Settings) -> list[ServiceSpec]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.evidence.errors import VerificationError
-from archive.export.offline.layout import PROOF_FORMAT
+from archive.evidence.formats import PROOF_FORMAT
 
 ALGORITHM = "rfc6962-sha256"
 

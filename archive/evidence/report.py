@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,11 @@ class Check:
 
 @dataclass
 class Report:
+    """Checks of one target; a subclass's extra fields (counts, ...) go into its JSON too."""
+
     target: str
     checks: list[Check] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # caveats that fail no check
 
     @property
     def ok(self) -> bool:
@@ -27,7 +31,13 @@ class Report:
         self.checks.append(Check(name, ok, detail, subject))
         return ok
 
+    def to_dict(self) -> dict[str, Any]:
+        """{"target", "ok", "warnings", the subclass's fields, "checks"}."""
+        fields = asdict(self)
+        head = {"target": fields.pop("target"), "ok": self.ok,
+                "warnings": fields.pop("warnings")}
+        checks = fields.pop("checks")
+        return {**head, **fields, "checks": checks}
+
     def to_json(self) -> str:
-        return json.dumps({"target": self.target, "ok": self.ok,
-                           "checks": [asdict(c) for c in self.checks]}, ensure_ascii=False,
-                          indent=2)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

@@ -16,9 +16,10 @@ from archive.catalog.models import Session, Staff, TreeHead, User
 from archive.evidence.log_entries import log_entry_bytes
 from archive.evidence.merkle import InclusionProof
 from archive.export.offline.layout import document_dir, head_dir, recording_dir
-from archive.export.parts import AccessEvent, AccessLogSource, DocumentSource, SealedDocument
+from archive.export.parts import AccessEvent, AccessLogSource, DocumentSource
 from archive.export.select import ExportPlan, RecordingPlan
 from archive.seal.translog import TransparencyLog
+from archive.verify.documents import SealedDocument
 
 HEAD_FILES = ("head.json", "head.p7s", "head.tsr")
 
@@ -98,20 +99,16 @@ def segment_proof_path(recording_id: str, seq: int) -> str:
 
 def _documents(db: DBSession, log: TransparencyLog, rec: RecordingPlan,
                sources: Mapping[str, DocumentSource], found: Gathered) -> list[PlacedDocument]:
-    from archive.evidence.log_entries import document_log_entry
-
     placed = []
     for name in sorted(sources):
         for document in sources[name](db, recording_id=rec.recording_id,
                                       intervals=rec.intervals):
             head = found.heads.setdefault(document.tree_head_id,
                                           head_ref(db, document.tree_head_id))
-            sha = str(document.objects[f"{document.name}.json"]["sha256"])
-            entry = document_log_entry(document.kind, document.ref, sha)
             placed.append(PlacedDocument(
                 document=document, dir=document_dir(rec.recording_id, document.kind,
                                                     document.ref),
-                proof=proof_for(db, log, entry=entry, log_index=document.log_index,
+                proof=proof_for(db, log, entry=document.log_entry, log_index=document.log_index,
                                 head=head), head=head))
     return placed
 

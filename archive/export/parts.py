@@ -1,6 +1,9 @@
 """What sibling packages contribute to an export, found by entry point: sealed documents
 (transcripts, ...) and access-log events. `archive` never imports them.
 
+Sources return `archive.verify.documents.SealedDocument`s, the description every check of a
+sealed document uses.
+
 A document source is registered under `aidrec.export_parts`, for example in transcribe's
 pyproject section: `transcribe = "transcribe.export:sealed_transcripts"`; an access-log source
 under `aidrec.access_log`. Both are called inside a catalog read transaction.
@@ -18,31 +21,12 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session as DBSession
 
 from archive.export.offline.layout import Interval
+from archive.verify.documents import SealedDocument
 
 logger = logging.getLogger(__name__)
 
 DOCUMENT_SOURCES = "aidrec.export_parts"
 ACCESS_LOG_SOURCES = "aidrec.access_log"
-
-
-@dataclass(frozen=True)
-class SealedDocument:
-    """Derived evidence sealed with `Sealer.seal_document`: `<name>.json` signed as `<name>.p7s`.
-
-    `objects` maps file names to stored versions ({"key", "version_id", "sha256", "size"}), as
-    `DocumentSeal.objects` does; files other than the signed JSON, its signature, token and
-    trust snapshots (e.g. `transcript.vtt`) are exported too and checked against the JSON's
-    `files` section ({"name": {"sha256", "size"}}) when it has one.
-    """
-
-    kind: str  # "transcript"
-    ref: str  # the log entry's ref, e.g. "<recording>/transcript/2"
-    name: str  # "transcript"
-    objects: Mapping[str, Mapping[str, Any]]
-    log_index: int
-    tree_head_id: int
-    recording_id: str | None = None
-    title: str = ""  # shown in the report, e.g. "转写稿 第2版 (machine)"
 
 
 class DocumentSource(Protocol):

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
 from archive.access.people import Principal, require_role
+from archive.access.scope import EVERYWHERE, Scope
 from archive.catalog.models import (
     Case,
     Jurisdiction,
@@ -89,27 +90,25 @@ def resolve_targets(db: DBSession, selection: Selection,
     if principal is not None:
         require_role(principal, *EXPORTERS)
     targets = Targets()
+    scope = principal.scope if principal is not None else Scope(EVERYWHERE)
     if selection.case is not None:
-        _resolve_case(db, selection.case.strip(), principal, targets)
+        _resolve_case(db, selection.case.strip(), scope, targets)
     elif selection.session_ids:
         for session_id in selection.session_ids:
-            session = db.get(Session, session_id)
-            if session is None or not _covers(db, principal, session.window_id):
-                raise NotFoundError(f"session {session_id} does not exist",
-                                    reason="no_session")
+            session, _ = scope.require_session(db, session_id)
             targets.session_ids.append(session.id)
             targets.add(session.recording_id, Interval(session.started_at, session.ended_at))
     else:
-        _resolve_window(db, selection, principal, targets)
+        _resolve_window(db, selection, scope, targets)
     return targets
 
 
-def _resolve_case(db: DBSession, case_ref: str, principal: Principal | None,
-                  targets: Targets) -> None:
+def _resolve_case(db: DBSession, case_ref: str, scope: Scope, targets: Targets) -> None:
     case = db.scalar(select(Case).where(or_(Case.number == case_ref, Case.id == case_ref)))
     sessions = [] if case is None else list(db.scalars(
         select(Session).where(Session.case_id == case.id).order_by(Session.started_at)))
-    visible = [s for s in sessions if _covers(db, principal, s.window_id)]
+    visible = [] if case is None else list(db.scalars(
+        select(Session.id).where(Session.case_id == case.id, scope.on_window(Session.window_id))))
     if case is None or (sessions and not visible):
         raise NotFoundError(f"case {case_ref} does not exist", reason="no_case")
     if len(visible) != len(sessions):
@@ -125,13 +124,11 @@ def _resolve_case(db: DBSession, case_ref: str, principal: Principal | None,
         targets.add(session.recording_id, Interval(session.started_at, session.ended_at))
 
 
-def _resolve_window(db: DBSession, selection: Selection, principal: Principal | None,
+def _resolve_window(db: DBSession, selection: Selection, scope: Scope,
                     targets: Targets) -> None:
     assert selection.window_id is not None
     assert selection.since is not None and selection.until is not None
-    if db.get(Window, selection.window_id) is None or \
-            not _covers(db, principal, selection.window_id):
-        raise NotFoundError(f"window {selection.window_id} does not exist", reason="no_window")
+    scope.require_window(db, selection.window_id)
     interval = Interval(selection.since, selection.until)
     recordings = db.scalars(
         select(Recording).where(Recording.window_id == selection.window_id,
@@ -153,14 +150,6 @@ def _resolve_window(db: DBSession, selection: Selection, principal: Principal | 
             f"window {selection.window_id} recorded nothing between "
             f"{selection.since.isoformat()} and {selection.until.isoformat()}",
             reason="nothing_to_export")
-
-
-def _covers(db: DBSession, principal: Principal | None, window_id: str) -> bool:
-    if principal is None:
-        return True
-    window = db.get(Window, window_id)
-    node = db.get(Jurisdiction, window.jurisdiction_id) if window else None
-    return node is not None and principal.covers(node.path)
 
 
 def plan_export(db: DBSession, store: ObjectStore, targets: Targets) -> ExportPlan:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session as DBSession
 
 from archive.access import registry
+from archive.access.scope import EVERYWHERE, Scope
 from archive.catalog.db import Catalog
 from archive.catalog.models import Device, Gap, Marker, Recording, Segment, Session
 from archive.evidence.digest import chain_hash, genesis_hash, is_sha256_hex
@@ -25,7 +26,6 @@ from archive.evidence.errors import (
     DigestMismatchError,
     InvalidInputError,
     NotFoundError,
-    PermissionDeniedError,
 )
 from archive.evidence.vocabulary import GapCause, RecordingOrigin, RecordingState, SealState, Stage
 from archive.store.objects import ObjectStore
@@ -50,6 +50,11 @@ class Actor:
     @classmethod
     def of_device(cls, device: Device) -> Actor:
         return cls(id=f"device:{device.id}", jurisdiction_id=device.jurisdiction_id)
+
+    def scope(self, db: DBSession) -> Scope:
+        if self.jurisdiction_id is None:
+            return Scope(EVERYWHERE, caller=self.id)
+        return Scope.of_device(db, caller=self.id, jurisdiction_id=self.jurisdiction_id)
 
 
 @dataclass(frozen=True)
@@ -91,21 +96,8 @@ class PutResult:
 
 
 def _load_recording(db: DBSession, recording_id: str, actor: Actor) -> Recording:
-    recording = db.get(Recording, recording_id)
-    if recording is None:
-        raise NotFoundError(f"recording {recording_id} does not exist", reason="no_recording")
-    _check_window_scope(db, actor, recording.window_id)
+    recording, _ = actor.scope(db).require_recording(db, recording_id)
     return recording
-
-
-def _check_window_scope(db: DBSession, actor: Actor, window_id: str) -> None:
-    if actor.jurisdiction_id is None:
-        return
-    window = registry.get_window_or_raise(db, id=window_id)
-    if not registry.jurisdiction_contains(db, ancestor_id=actor.jurisdiction_id,
-                                          jurisdiction_id=window.jurisdiction_id):
-        raise PermissionDeniedError(f"{actor.id} may not record window {window_id}",
-                                    reason="out_of_scope")
 
 
 def open_recording(
@@ -119,8 +111,7 @@ def open_recording(
     the past, which the store refuses); retention policies may extend the lock later.
     """
     with catalog.write() as db:
-        registry.get_window_or_raise(db, id=window_id)
-        _check_window_scope(db, actor, window_id)
+        actor.scope(db).require_window(db, window_id)
         device_id = actor.id.removeprefix("device:") if actor.id.startswith("device:") else None
         recording = Recording(
             window_id=window_id, camera_id=camera_id, device_id=device_id, origin=origin,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from archive.catalog.models import LogLeaf
 from archive.evidence.errors import VerificationError
+from archive.evidence.merkle import leaf_hash
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,8 @@ class TransparencyLog:
 
 
 def leaf_hash_of(data: bytes) -> str:
-    """RFC 6962 leaf hash: sha256(0x00 || entry)."""
-    import hashlib
-
-    return hashlib.sha256(b"\x00" + data).hexdigest()
+    """RFC 6962 leaf hash, hex."""
+    return leaf_hash(data).hex()
 
 
 def verify_inclusion_proof(*, entry: bytes, root_hex: str, proof: dict[str, Any],

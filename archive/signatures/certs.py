@@ -42,15 +42,13 @@ def load_certs(paths: Sequence[Path]) -> list[asn1_x509.Certificate]:
     return certs
 
 
-def subject_of(cert: asn1_x509.Certificate) -> str:
-    return x509.load_der_x509_certificate(cert.dump()).subject.rfc4514_string()
-
-
 def run_sync(make_coro: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     """Run a pyHanko coroutine from synchronous code, inside a running loop or not."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(make_coro())
+    # Called from inside a running loop (an async def): asyncio.run would refuse to nest,
+    # so run a loop of our own on a helper thread and wait for it.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyhanko") as pool:
         return pool.submit(lambda: asyncio.run(make_coro())).result()

@@ -6,12 +6,11 @@ import asyncio
 import hashlib
 import logging
 import ssl
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, overload
 
 import aiohttp
 from asn1crypto import cms, core, pem, tsp
@@ -35,11 +34,11 @@ from archive.evidence.errors import (
     SigningUnavailableError,
     VerificationError,
 )
+from archive.signatures.certs import pem_blocks, run_sync
 
 logger = logging.getLogger(__name__)
 
 DIGEST_ALGORITHM = "sha256"
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class CmsSigner:
             SigningError: signing failed for any other reason.
         """
         try:
-            content_info = _run_sync(lambda: self._sign(data))
+            content_info = run_sync(lambda: self._sign(data))
         except (OSError, TimeoutError) as exc:
             # TimestampRequestError is an OSError; never fall back to an unstamped signature.
             logger.warning("tsa_unavailable", extra={"tsa_url": self._tsa_url, "error": str(exc)})
@@ -206,7 +205,7 @@ def verify_detached(
     )
     # 3. Signature, signer chain, timestamp token and its imprint over the signature value.
     try:
-        status = _run_sync(
+        status = run_sync(
             lambda: async_validate_detached_cms(
                 data, signed_data, signer_validation_context=context
             )
@@ -344,18 +343,6 @@ def _check_own_timestamp(signed_data: cms.SignedData) -> None:
         )
 
 
-def _run_sync(make_coro: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
-    """Run a pyHanko coroutine to completion from synchronous code, whatever the thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make_coro())
-    # Called from inside a running loop (an async def): asyncio.run would refuse to nest,
-    # so run a loop of our own on a helper thread and wait for it.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cms") as pool:
-        return pool.submit(lambda: asyncio.run(make_coro())).result()
-
-
 def _load_private_key(path: Path) -> PrivateKeyTypes:
     try:
         raw = path.read_bytes()
@@ -380,7 +367,8 @@ def _load_one_cert(path: Path) -> asn1_x509.Certificate:
 
 def _load_certs(paths: Sequence[Path], *, error: type[ArchiveError]) -> list[asn1_x509.Certificate]:
     try:
-        certs = [asn1_x509.Certificate.load(der) for p in paths for der in _ders(p.read_bytes())]
+        certs = [asn1_x509.Certificate.load(der)
+                 for p in paths for der in pem_blocks(p.read_bytes())]
         for cert in certs:
             _to_pyca(cert)  # a strict parse, so that bad files fail here and not later
     except (OSError, ValueError, TypeError) as exc:
@@ -393,19 +381,12 @@ def _load_crls(paths: Sequence[Path]) -> list[bytes]:
     crls: list[bytes] = []
     for path in paths:
         try:
-            for der in _ders(path.read_bytes()):
+            for der in pem_blocks(path.read_bytes()):
                 x509.load_der_x509_crl(der)  # reject garbage now rather than ignore it later
                 crls.append(der)
         except (OSError, ValueError) as exc:
             raise ConfigurationError(f"got unreadable CRL {path}: {exc}", reason="bad_crl") from exc
     return crls
-
-
-def _ders(raw: bytes) -> list[bytes]:
-    # PEM files may hold several blocks (chain.pem); anything else is taken as one DER object.
-    if pem.detect(raw):
-        return [der for _, _, der in pem.unarmor(raw, multiple=True)]
-    return [raw]
 
 
 def _public_key_der(key: PrivateKeyTypes) -> bytes:

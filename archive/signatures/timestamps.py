@@ -50,15 +50,6 @@ def request_token(url: str, data: bytes, *, timeout_s: float) -> bytes:
     return der
 
 
-def token_time(token_der: bytes) -> datetime:
-    """genTime of a token, unverified.
-
-    Raises:
-        VerificationError: reason malformed.
-    """
-    return _tst_info(token_der)["gen_time"].native  # type: ignore[no-any-return]
-
-
 def verify_token(token_der: bytes, data: bytes, *, trust_roots: Sequence[Path],
                  crls: Sequence[bytes] = ()) -> TokenReport:
     """Check that a token is over SHA-256(data), signed by a TSA chaining to a trust root, as

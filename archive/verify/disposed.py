@@ -8,7 +8,6 @@ logged in the transparency log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,19 +19,16 @@ from sqlalchemy.schema import UniqueConstraint
 
 from archive.catalog.models import Base, Segment
 from archive.catalog.types import utcnow
-from archive.evidence.errors import ArchiveError
-from archive.evidence.log_entries import document_log_entry
 from archive.evidence.report import Report
-from archive.store.objects import ObjectStore
+from archive.verify.documents import SealedDocument
 
 
 class DocumentVerifier(Protocol):
     """What checking a certificate needs of the recording verifier (it passes itself)."""
 
-    store: ObjectStore
+    def verify_document(self, report: Report, document: SealedDocument, *,
+                        subject: str = "") -> dict[str, Any] | None: ...
 
-    def verify_document(self, *, name: str, objects: dict[str, Any], entry: bytes,
-                        log_index: int, tree_head_id: int) -> Report: ...
 
 CERTIFICATE_KIND = "disposal"  # kind of the sealed document and of its log entry
 CERTIFICATE_NAME = "certificate"  # stored as certificate.json / .p7s / .tsr
@@ -41,6 +37,14 @@ CERTIFICATE_NAME = "certificate"  # stored as certificate.json / .p7s / .tsr
 def certificate_ref(certificate_id: str) -> str:
     """The transparency-log ref of a certificate."""
     return f"disposal/{certificate_id}"
+
+
+def certificate_document(cert: DisposalCertificate) -> SealedDocument:
+    """A certificate as the sealed document that is checked."""
+    return SealedDocument(kind=CERTIFICATE_KIND, ref=certificate_ref(cert.id),
+                          name=CERTIFICATE_NAME, sha256=cert.document_sha256,
+                          objects=cert.objects, log_index=cert.log_index,
+                          tree_head_id=cert.tree_head_id)
 
 
 def certificate_prefix(certificate_id: str) -> str:
@@ -124,21 +128,16 @@ def _report_certificate(verifier: DocumentVerifier, report: Report,
                         cert: DisposalCertificate, seqs: list[int],
                         segments: Sequence[Segment]) -> None:
     subject = f"segments {_ranges(seqs)}"
-    checked = verifier.verify_document(
-        name=CERTIFICATE_NAME, objects=cert.objects,
-        entry=document_log_entry(CERTIFICATE_KIND, certificate_ref(cert.id),
-                                 cert.document_sha256),
-        log_index=cert.log_index, tree_head_id=cert.tree_head_id)
-    if not checked.ok:
+    checked = Report(target=f"disposal certificate {cert.id}")
+    document = verifier.verify_document(checked, certificate_document(cert))
+    if not checked.ok or document is None:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in checked.checks if not c.ok)
         report.add("disposed", False, f"certificate {cert.id} does not verify: {failed}",
                    subject)
         return
     try:
-        ref = cert.objects[f"{CERTIFICATE_NAME}.json"]
-        listed = json.loads(verifier.store.read_verified(
-            ref["key"], version_id=ref["version_id"], sha256_hex=ref["sha256"]))["objects"]
-    except (ArchiveError, KeyError, ValueError) as exc:
+        listed = document["objects"]
+    except KeyError as exc:
         report.add("disposed", False, f"certificate {cert.id} unreadable: {exc}", subject)
         return
     named = {(o.get("seq"), o["version_id"], o["sha256"]) for o in listed}

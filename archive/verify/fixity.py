@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
+from archive.catalog.db import Catalog
 from archive.catalog.models import Seal, Segment, TreeHead
 from archive.evidence.errors import ArchiveError, NotFoundError
-from archive.services import Archive
+from archive.evidence.report import Report
+from archive.store.objects import ObjectStore
 from archive.verify.disposed import disposed_versions
+
+
+class Holdings(Protocol):
+    """What fixity reads: the catalog that pins versions and the store that holds them."""
+
+    catalog: Catalog
+    store: ObjectStore
 
 
 @dataclass(frozen=True)
@@ -32,17 +41,15 @@ class FixityProblem:
 
 
 @dataclass
-class FixityResult:
+class FixityReport(Report):
+    """One check per missing, changed or unreadable object, or one that all of them match."""
+
     checked: int = 0
     bytes: int = 0
     problems: list[FixityProblem] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"checked": self.checked, "bytes": self.bytes, "ok": not self.problems,
-                "problems": [asdict(p) for p in self.problems]}
 
-
-def pinned_objects(archive: Archive) -> list[PinnedObject]:
+def pinned_objects(archive: Holdings) -> list[PinnedObject]:
     """Every version the catalog pins, less originals disposed of under a certificate."""
     with archive.catalog.read() as db:
         disposed = disposed_versions(db)
@@ -61,11 +68,11 @@ def _from_refs(objects: dict[str, Any]) -> Iterator[PinnedObject]:
         yield PinnedObject(ref["key"], ref["version_id"], ref["sha256"], ref["size"])
 
 
-def run_fixity(archive: Archive, *, workers: int = 4,
-               on_progress: Callable[[int, int], None] | None = None) -> FixityResult:
+def run_fixity(archive: Holdings, *, workers: int = 4,
+               on_progress: Callable[[int, int], None] | None = None) -> FixityReport:
     items = pinned_objects(archive)
     total = sum(item.size for item in items)
-    result = FixityResult()
+    result = FixityReport(target="fixity")
 
     def check(item: PinnedObject) -> tuple[PinnedObject, FixityProblem | None, int]:
         try:
@@ -88,4 +95,10 @@ def run_fixity(archive: Archive, *, workers: int = 4,
                 result.problems.append(problem)
             if on_progress is not None:
                 on_progress(size, total)
+    result.target = f"fixity: {result.checked} objects, {result.bytes} bytes re-hashed"
+    for problem in result.problems:
+        result.add("object", False, f"{problem.state}: {problem.detail}",
+                   f"{problem.key} version {problem.version_id}")
+    if not result.problems:
+        result.add("objects", True, "every object hashes to what the catalog pins")
     return result

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from archive.seal.manifest import gap_entry, marker_entry, segment_entry, sessio
 from archive.seal.translog import TransparencyLog, leaf_hash_of, verify_inclusion_proof
 from archive.store.objects import ObjectStore
 from archive.verify.disposed import check_disposed
+from archive.verify.documents import SealedDocument
 
 
 class RecordingVerifier:
@@ -151,7 +153,7 @@ class RecordingVerifier:
         manifest: dict[str, Any] = json.loads(data)
         return manifest
 
-    def _read(self, ref: dict[str, Any]) -> bytes:
+    def _read(self, ref: Mapping[str, Any]) -> bytes:
         return self.store.read_verified(ref["key"], version_id=ref["version_id"],
                                         sha256_hex=ref["sha256"])
 
@@ -180,35 +182,45 @@ class RecordingVerifier:
             report.add("manifest chain head", head_ok, "matches" if head_ok else
                        "sealed chain head differs from the catalog", subject)
 
-    def verify_document(self, *, name: str, objects: dict[str, Any], entry: bytes,
-                        log_index: int, tree_head_id: int) -> Report:
-        """Check a sealed document (see Sealer.seal_document): bytes, signature, log."""
+    def verify_document(self, report: Report, document: SealedDocument, *,
+                        subject: str = "") -> dict[str, Any] | None:
+        """Check a sealed document into `report`: 1. its signature and RFC 3161 timestamp;
+        2. its bytes are the ones the catalog and its log entry name; 3. the entry is in the
+        transparency log under a signed tree head.
+
+        Returns the content of `<name>.json` (read against the catalog's pinned hash) for the
+        caller's own checks, or None when it cannot be read as a JSON object (a check says why).
+        """
         from archive.signatures.cms import verify_detached
 
-        report = Report(target=f"document {name}")
         try:
-            data = self._read(objects[f"{name}.json"])
-            cms = self._read(objects[f"{name}.p7s"])
-            result = verify_detached(data, cms, trust_roots=self.trust_roots, crls=self.crls)
+            data = self._read(document.objects[f"{document.name}.json"])
+            cms = self._read(document.objects[f"{document.name}.p7s"])
         except (ArchiveError, KeyError) as exc:
-            report.add("signature", False, f"{getattr(exc, 'reason', 'missing')}: {exc}")
-            return report
+            report.add("signature", False, f"{getattr(exc, 'reason', 'missing')}: {exc}",
+                       subject)
+            return None
+        try:
+            result = verify_detached(data, cms, trust_roots=self.trust_roots, crls=self.crls)
+        except ArchiveError as exc:
+            report.add("signature", False, f"{exc.reason}: {exc}", subject)
+            return _content(report, document, data, subject)
         report.add("signature", True, f"signed by {result.signer_subject}, timestamped "
-                   f"{result.timestamp_time.isoformat()}")
-        import hashlib
-        import json as _json
-
-        logged = _json.loads(entry)
-        same = logged.get("sha256") == hashlib.sha256(data).hexdigest()
-        report.add("document hash", same, "the log entry names these bytes" if same else
-                   "the log entry names other bytes")
+                   f"{result.timestamp_time.isoformat()}", subject)
+        digest = hashlib.sha256(data).hexdigest()
+        report.add("document hash", digest == document.sha256,
+                   "the catalog and the log entry name these bytes" if digest == document.sha256
+                   else f"the stored bytes hash to {digest}, the catalog and the log entry name "
+                   f"{document.sha256}", subject)
         with self.catalog.read() as db:
-            head = db.get(TreeHead, tree_head_id)
+            head = db.get(TreeHead, document.tree_head_id)
             if head is None:
-                report.add("log inclusion", False, f"tree head {tree_head_id} is missing")
+                report.add("log inclusion", False,
+                           f"tree head {document.tree_head_id} is missing", subject)
             else:
-                self.check_log(db, report, entry=entry, log_index=log_index, head=head)
-        return report
+                self.check_log(db, report, entry=document.log_entry,
+                               log_index=document.log_index, head=head)
+        return _content(report, document, data, subject)
 
     def check_log(self, db: DBSession, report: Report, *, entry: bytes, log_index: int,
                   head: TreeHead) -> None:
@@ -237,6 +249,19 @@ class RecordingVerifier:
             return
         report.add("log inclusion", True, f"entry is leaf {log_index} of the signed "
                    f"tree of {signed['size']} (root {signed['root'][:16]}…)", subject)
+
+
+def _content(report: Report, document: SealedDocument, data: bytes,
+             subject: str) -> dict[str, Any] | None:
+    try:
+        content = json.loads(data)
+    except ValueError as exc:
+        report.add("document", False, f"{document.name}.json is not JSON: {exc}", subject)
+        return None
+    if not isinstance(content, dict):
+        report.add("document", False, f"{document.name}.json is not a JSON object", subject)
+        return None
+    return content
 
 
 def _first_difference(sealed: list[dict[str, Any]], catalog: list[dict[str, Any]]) -> str:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from archive.evidence.errors import InvalidInputError
 from archive.evidence.report import Report
+from archive.export.offline.bagread import bag_root_of, parse_manifest
 from archive.export.offline.layout import BAG_ALGORITHMS, BAGIT_VERSION
-from archive.export.zipbag import bag_root_of, parse_manifest
 
 CHUNK = 1024 * 1024
 MAX_SMALL = 64 * 1024 * 1024  # metadata files read whole; media are only ever streamed

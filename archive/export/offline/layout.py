@@ -12,7 +12,6 @@ from archive.evidence.errors import InvalidInputError
 
 PACKAGE_FORMAT = "aidrec-package/1"
 EXPORT_RECORD_FORMAT = "aidrec-export-record/1"
-PROOF_FORMAT = "aidrec-inclusion-proof/1"
 ACCESS_LOG_FORMAT = "aidrec-access-log-extract/1"
 
 BAGIT_VERSION = "1.0"

@@ -10,7 +10,6 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from archive.evidence.merkle import InclusionProof, check_inclusion
 from archive.evidence.report import Report
 from archive.export.offline import layout
 from archive.export.offline.bagcheck import Digests, ZipBag, check_bag, check_container
-from archive.export.zipbag import open_zip
+from archive.export.offline.bagread import open_zip
 from archive.signatures.cms import timestamp_time, timestamp_token_der, verify_detached
 from archive.signatures.pades import verify_pdf
 from archive.signatures.timestamps import verify_token
@@ -33,25 +32,15 @@ PACKAGE_ROOT_WARNING = (
     "self-consistent, not who made it; pass --trust-root with a root obtained separately")
 
 
-@dataclass
-class PackageReport(Report):
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps({"target": self.target, "ok": self.ok, "warnings": self.warnings,
-                           "checks": [asdict(c) for c in self.checks]}, ensure_ascii=False,
-                          indent=2)
-
-
 class PackageVerifier:
     """Checks packages against trust roots; None means the package's own root, with a warning."""
 
     def __init__(self, *, trust_roots: Sequence[Path] | None = None) -> None:
         self.trust_roots = list(trust_roots) if trust_roots else None
 
-    def verify(self, path: Path) -> PackageReport:
+    def verify(self, path: Path) -> Report:
         """Every check of the package at `path`; `report.ok` only when all pass."""
-        report = PackageReport(target=f"package {path.name}")
+        report = Report(target=f"package {path.name}")
         try:
             archive = open_zip(path)
         except InvalidInputError as exc:
@@ -87,7 +76,7 @@ class PackageVerifier:
 class _Run:
     """One verification: the bag, its computed digests, and the trust material in use."""
 
-    def __init__(self, report: PackageReport, bag: ZipBag, digests: Mapping[str, Digests],
+    def __init__(self, report: Report, bag: ZipBag, digests: Mapping[str, Digests],
                  scratch: Path) -> None:
         self.report = report
         self.bag = bag

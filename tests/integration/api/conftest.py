@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import service as auth_service
 from api.complaints import service as complaints_service
-from api.settings import WebSettings, load_web_settings
+from api.settings import WebSettings
 from archive.access import people as access
 from archive.access.people import principal_of
 from archive.catalog.models import Recording, Session, User
@@ -28,7 +28,7 @@ from archive.ingest import service as ingest
 from archive.ingest.importer import import_files
 from archive.jobs import build_jobs
 from archive.services import Archive
-from archive.settings import Settings
+from archive.settings import Settings, load_section
 from tests.support import Tree, bootstrap_tree, make_media
 from transcribe import service as transcripts
 from transcribe.flags import find_flags, load_phrasebook
@@ -174,7 +174,7 @@ NAMES = {Role.WINDOW_STAFF: "王窗口", Role.SUPERVISOR: "张监督", Role.INSP
 def world(settings: Settings, archive: Archive, clips: tuple[Path, Path]) -> World:
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "transcribe.toml").write_text("enabled = false\n")
-    web = load_web_settings(settings.home)
+    web = load_section(WebSettings, settings)
     tree = bootstrap_tree(archive)
     people = {role: add_person(archive, id=f"{role.value.replace('_', '')}-wh", role=role,
                                jurisdiction_id="wh", name=NAMES[role]) for role in Role}

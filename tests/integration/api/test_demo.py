@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.demo import ACCOUNTS_FILE, seed_demo
+from api.compose.demo import ACCOUNTS_FILE, seed_demo
 from archive.jobs import build_jobs
 from archive.services import Archive
 from archive.settings import Settings

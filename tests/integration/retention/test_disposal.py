@@ -52,10 +52,10 @@ def test_expires_exactly_when_due_two_person_approval_certificate_verifies(
     assert list_due(archive, now=early) == []
     with pytest.raises(ConflictError, match="nothing is due"):
         propose_batch(archive, config, proposer=people.admin, now=early)
-    with pytest.raises(ObjectLockedError):
+    with pytest.raises(ObjectLockedError, match=r"is locked \(retention or legal hold\)"):
         archive.store.delete_version(*versions[0])
     # Only administrators propose and approve.
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(PermissionDeniedError, match="role inspector may not do this"):
         propose_batch(archive, config, proposer=people.inspector, now=due_at)
 
     # Exactly when due: listed with its size and rule; the other recording is not.

@@ -68,16 +68,16 @@ def test_held_recording_survives_every_sweep_and_the_store_refuses(
     assert result.disposed == {} or list(result.disposed) == [other]
     assert len(segment_versions(archive, held)) == 2
     for key, version in objects:
-        with pytest.raises(ObjectLockedError):
+        with pytest.raises(ObjectLockedError, match=r"is locked \(retention or legal hold\)"):
             archive.store.delete_version(key, version)
     assert [e.recording_id for e in list_due(archive, now=due_at)] == []
 
     # Releasing needs a role and a reason, and is logged.
     for who in (people.staff, people.supervisor):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(PermissionDeniedError, match=f"role {who.role} may not do this"):
             release_hold(archive, principal=who, hold_id=view.hold.id, reason="done",
                          now=datetime.now(UTC))
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="reason must be 1-2000 characters"):
         release_hold(archive, principal=people.inspector, hold_id=view.hold.id, reason=" ",
                      now=datetime.now(UTC))
     released = release_hold(archive, principal=people.inspector, hold_id=view.hold.id,
@@ -114,15 +114,20 @@ def test_two_holds_release_one_keeps_the_store_hold(archive: Archive, people: Pe
 def test_bad_hold_requests_change_nothing(archive: Archive, people: People) -> None:
     rid = make_recording(archive, window="gd-w1", seal=False)
     now = datetime.now(UTC)
-    attempts: list[tuple[object, HoldTargets, type[Exception]]] = [
-        (people.staff, HoldTargets(recording_ids=(rid,)), PermissionDeniedError),
-        (people.supervisor, HoldTargets(recording_ids=(rid,)), NotFoundError),  # gd: not theirs
-        (people.inspector, HoldTargets(recording_ids=(rid, "nope")), NotFoundError),
-        (people.inspector, HoldTargets(), InvalidInputError),
-        (people.inspector, HoldTargets(case_numbers=("no such case",)), NotFoundError),
+    attempts: list[tuple[object, HoldTargets, type[Exception], str]] = [
+        (people.staff, HoldTargets(recording_ids=(rid,)), PermissionDeniedError,
+         "role window_staff may not do this"),
+        (people.supervisor, HoldTargets(recording_ids=(rid,)), NotFoundError,
+         f"recording {rid} does not exist"),  # gd: not theirs
+        (people.inspector, HoldTargets(recording_ids=(rid, "nope")), NotFoundError,
+         "recording nope does not exist"),
+        (people.inspector, HoldTargets(), InvalidInputError,
+         "a hold needs at least one recording, session or case"),
+        (people.inspector, HoldTargets(case_numbers=("no such case",)), NotFoundError,
+         "case no such case does not exist"),
     ]
-    for principal, targets, error in attempts:
-        with pytest.raises(error):
+    for principal, targets, error, message in attempts:
+        with pytest.raises(error, match=message):
             place_hold(archive, principal=principal, kind=HoldKind.COMPLAINT,  # type: ignore[arg-type]
                        reference="r", reason="why", targets=targets, now=now)
     with archive.catalog.read() as db:

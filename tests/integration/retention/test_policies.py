@@ -9,7 +9,7 @@ from huey import MemoryHuey
 from sqlalchemy import func, select
 
 from archive.catalog.models import Recording, Session
-from archive.evidence.errors import PermissionDeniedError
+from archive.evidence.errors import InvalidInputError, PermissionDeniedError
 from archive.evidence.vocabulary import Stage
 from archive.ingest import service as ingest
 from archive.jobs import RECORDING_CLOSED, RECORDING_SEALED, JobRegistry
@@ -118,23 +118,26 @@ def test_linking_a_case_later_extends_retention_automatically(
 
 def test_bad_policies_change_nothing(archive: Archive, people: People) -> None:
     floor = floor_of(archive.settings)
-    bad: list[tuple[object, service.RuleInput, type[Exception]]] = [
+    bad: list[tuple[object, service.RuleInput, type[Exception], str]] = [
         (people.admin, service.RuleInput(RuleCategory.NO_SESSION, days=90, reason="r"),
-         PolicyError),  # below the six-month floor
+         PolicyError, "got 90 days, below the floor of 180 days"),  # the six-month floor
         (people.admin, service.RuleInput(RuleCategory.SESSION, years=1, case_type="labour",
-                                         reason="r"), PolicyError),
+                                         reason="r"), PolicyError,
+         "a case type only applies to case rules"),
         (people.admin, service.RuleInput(RuleCategory.IMPORT, years=1, stage=Stage.REVIEW,
-                                         reason="r"), PolicyError),
+                                         reason="r"), PolicyError,
+         "a stage does not apply to import rules"),
         (people.admin, service.RuleInput(RuleCategory.CASE, years=101, reason="r"),
-         PolicyError),
-        (people.admin, service.RuleInput(RuleCategory.CASE, years=3, reason=" "), Exception),
+         PolicyError, "got 101 years 0 days, expected 0-100 years"),
+        (people.admin, service.RuleInput(RuleCategory.CASE, years=3, reason=" "),
+         InvalidInputError, "reason must be 1-2000 characters"),
         (people.county_admin, service.RuleInput(RuleCategory.CASE, years=3, reason="r"),
-         PermissionDeniedError),  # rules apply everywhere: not a county's to change
+         PermissionDeniedError, "retention rules apply everywhere"),  # not a county's to change
         (people.supervisor, service.RuleInput(RuleCategory.CASE, years=3, reason="r"),
-         PermissionDeniedError),
+         PermissionDeniedError, "role supervisor may not do this"),
     ]
-    for principal, spec, error in bad:
-        with pytest.raises(error), archive.catalog.write() as db:
+    for principal, spec, error, message in bad:
+        with pytest.raises(error, match=message), archive.catalog.write() as db:
             service.set_rule(db, principal=principal, spec=spec, floor=floor,  # type: ignore[arg-type]
                              now=datetime.now(UTC))
     with archive.catalog.read() as db:

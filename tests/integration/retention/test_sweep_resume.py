@@ -46,7 +46,7 @@ def _interrupt_after(real: Callable[..., Any], calls: int) -> Callable[..., Any]
         count["n"] += 1
         result = real(*args, **kwargs)
         if count["n"] >= calls:
-            raise Interrupted
+            raise Interrupted(f"stopped after call {calls}")
         return result
 
     return wrapped
@@ -81,7 +81,7 @@ def test_interrupted_sweeps_resume_without_double_work(
     with monkeypatch.context() as patch:
         patch.setattr(sweeper, "seal_certificate",
                       _interrupt_after(certificate.seal_certificate, calls=1))
-        with pytest.raises(Interrupted):
+        with pytest.raises(Interrupted, match="stopped after call 1"):
             run_sweep(archive, config, now=datetime.now(UTC), actor="t")
     assert _counts(archive) == (1, 0, 0)  # logged once, not recorded yet
     with archive.catalog.read() as db:
@@ -91,7 +91,7 @@ def test_interrupted_sweeps_resume_without_double_work(
     with monkeypatch.context() as patch:
         patch.setattr(archive.store, "delete_version",
                       _interrupt_after(archive.store.delete_version, calls=1))
-        with pytest.raises(Interrupted):
+        with pytest.raises(Interrupted, match="stopped after call 1"):
             run_sweep(archive, config, now=datetime.now(UTC), actor="t")
     assert _counts(archive) == (1, 1, 2)
     with archive.catalog.read() as db:
@@ -123,7 +123,7 @@ def test_only_one_sweep_at_a_time(archive: Archive, people: People,
     with archive.catalog.write() as db:
         db.add(RetentionLease(name=sweeper.LEASE, holder="other-worker",
                               expires_at=datetime.now(UTC) + timedelta(minutes=5)))
-    with pytest.raises(SweepBusyError):
+    with pytest.raises(SweepBusyError, match="sweep other-worker holds the lease until"):
         run_sweep(archive, config, now=datetime.now(UTC), actor="t")
     with archive.catalog.write() as db:  # a crashed worker's lease expires
         db.get_one(RetentionLease, sweeper.LEASE).expires_at = datetime.now(UTC)

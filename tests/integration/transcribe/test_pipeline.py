@@ -247,10 +247,11 @@ def test_failed_job_is_retried_and_never_half_visible_then_corrected(
     assert [v.number for v in versions] == [1]
 
     # A person's correction is a new sealed version with a diff; version 1 stays as it was.
+    from archive.settings import load_section
     from transcribe.jobs import build_pipeline
-    from transcribe.settings import load_transcribe_settings
+    from transcribe.settings import TranscribeSettings
 
-    pipeline = build_pipeline(archive, load_transcribe_settings(transcribing_settings.home))
+    pipeline = build_pipeline(archive, load_section(TranscribeSettings, transcribing_settings))
     outcome = pipeline.correct(recording.id, edits={1: "Hello, how may I help you today?"},
                                author="sup-wh", reason="misheard")
     assert outcome.number == 2
@@ -275,8 +276,9 @@ def test_language_fixed_meanwhile_by_another_worker_is_followed(
     """Two workers detect at once; the first to commit fixes the recording's language and
     the other redoes its segment in that language."""
     from archive.ingest.importer import import_files
+    from archive.settings import load_section
     from transcribe.jobs import build_pipeline
-    from transcribe.settings import load_transcribe_settings
+    from transcribe.settings import TranscribeSettings
 
     result = import_files(archive, [hello.path],
                           actor=Actor(id="operator:t", jurisdiction_id=None),
@@ -299,7 +301,7 @@ def test_language_fixed_meanwhile_by_another_worker_is_followed(
                     transcript.language, transcript.language_source = "zh", "detected"
             return engine.transcribe(audio, language=language)
 
-    pipeline = build_pipeline(archive, load_transcribe_settings(transcribing_settings.home),
+    pipeline = build_pipeline(archive, load_section(TranscribeSettings, transcribing_settings),
                               transcriber=lambda: Racing())  # type: ignore[arg-type,return-value]
     outcome = pipeline.transcribe_segment(result.recording_id, 0)
     assert languages == [None, "zh"]

@@ -115,7 +115,7 @@ def test_scope_and_filters(corpus: Corpus, dense: bool, monkeypatch: pytest.Monk
     monkeypatch.setattr(search, "_dense", lambda *_: dense)
     assert corpus.find("收费", scope="/yn/km/wh/") == ["a@720"]
     assert corpus.find("收费", jurisdiction_id="gd") == ["b@60"]
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="jurisdiction gd does not exist"):
         corpus.find("收费", scope="/yn/km/wh/", jurisdiction_id="gd")
     assert corpus.find("收费", window_id="wh-w1") == ["a@720"]
     assert corpus.find("收费", staff_id="s-2") == ["a@720"]
@@ -137,8 +137,10 @@ def test_paging_and_bad_queries(corpus: Corpus) -> None:
         assert first.next_offset == 1 and second.next_offset is None
         assert [h.recording_id for h in first.hits + second.hits] == [
             corpus.b, corpus.a]
-        for bad in ("", "！？。", "x" * 201):
-            with pytest.raises(SearchQueryError):
+        for bad, message in (("", "a query has 1-200 characters, got 0"),
+                             ("！？。", "the query has no letters or digits"),
+                             ("x" * 201, "a query has 1-200 characters, got 201")):
+            with pytest.raises(SearchQueryError, match=message):
                 search_lines(db, query=bad, principal_path="/")
 
 

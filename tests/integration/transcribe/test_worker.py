@@ -73,15 +73,16 @@ def test_work_left_behind_by_a_dead_worker_is_found_and_done(
     """Events lost with a killed worker: the sweep finds the segments and the seal."""
     from datetime import timedelta
 
+    from archive.settings import load_section
     from transcribe.jobs import build_pipeline
-    from transcribe.settings import load_transcribe_settings
+    from transcribe.settings import TranscribeSettings
 
     tree = bootstrap_tree(archive)
     result = import_files(archive, [quiet.path, quiet.path],
                           actor=Actor(id="operator:test", jurisdiction_id=None),
                           window_id=tree.window_id, case_number=None, stage=None, staff_id=None,
                           started_at=datetime(2026, 11, 3, 2, 0, tzinfo=UTC), jobs=None)
-    pipeline = build_pipeline(archive, load_transcribe_settings(transcribing_settings.home))
+    pipeline = build_pipeline(archive, load_section(TranscribeSettings, transcribing_settings))
     now = datetime.now(UTC)
     assert pipeline.overdue(now=now) == ([], [])  # not overdue yet
     later = now + timedelta(seconds=pipeline.settings.sweep_after_s + 600)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from archive.evidence.vocabulary import GapCause
 from recorder.camera import CameraRecorder
 from recorder.config import CameraConfig
 from recorder.errors import ControlError, ProbeError
-from recorder.outage import Cause, StopReason
+from recorder.outage import StopReason
 from recorder.segments import ListEntry
 from recorder.spool import ItemKind, RunRow, Spool
 from recorder.supervisor import RunEnd
@@ -80,7 +81,7 @@ def test_camera_lost_and_back_is_one_gap_between_the_segments(tmp_path: Path) ->
     rig.end_run(tail=["rtsp://u:secret@c/1: Connection refused"])
     rec = rig.spool.current_recording("cam1")
     assert rec is not None and rec.outage is not None
-    assert rec.outage.started_at == last_end and rec.outage.cause is Cause.CAMERA_UNREACHABLE
+    assert rec.outage.started_at == last_end and rec.outage.cause is GapCause.CAMERA_UNREACHABLE
     assert "secret" not in rec.outage.detail
     rig.clock.advance(5)
     rig.cam.start_failed(ProbeError("Connection refused"))  # still down: same outage
@@ -222,7 +223,7 @@ def test_recover_after_a_crash(tmp_path: Path) -> None:
     assert [(s.seq, s.partial) for s in segments] == [(0, False), (1, False), (2, True)]
     rec = rig.spool.current_recording("cam1")
     assert rec is not None and rec.outage is not None
-    assert rec.outage.cause is Cause.RECORDER_RESTARTED
+    assert rec.outage.cause is GapCause.RECORDER_RESTARTED
     assert rig.spool.running_runs("cam1") == []
 
 

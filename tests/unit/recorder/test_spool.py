@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from archive.evidence.digest import chain_hash, genesis_hash
+from archive.evidence.vocabulary import GapCause
 from recorder.errors import SpoolError
-from recorder.outage import Cause, GapRecord
+from recorder.outage import GapRecord
 from recorder.spool import ItemKind, Spool, seal_file
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -61,7 +62,7 @@ def test_a_segment_is_spooled_once_and_deleted_only_when_confirmed(tmp_path: Pat
     item = spool.segments()[0]
     assert item.path is not None and item.path.exists()
     assert spool.backlog("cam1") == (1, 1)
-    with pytest.raises(SpoolError):
+    with pytest.raises(SpoolError, match="a segment is never given up"):
         spool.reject_item(item, error="no", now=T0)
     spool.confirm_segment(item, now=T0)
     assert not item.path.exists()
@@ -75,12 +76,12 @@ def test_state_survives_reopening_and_gaps_clear_the_outage(tmp_path: Path) -> N
     run = spool.new_run(rec, now=T0)
     from recorder.outage import Outage
 
-    spool.set_outage(rec.id, Outage(started_at=T0, cause=Cause.CAMERA_UNREACHABLE))
+    spool.set_outage(rec.id, Outage(started_at=T0, cause=GapCause.CAMERA_UNREACHABLE))
     spool.close()
     spool = Spool(tmp_path)
     rec = spool.get_recording(rec.id)
-    assert rec.outage is not None and rec.outage.cause is Cause.CAMERA_UNREACHABLE
-    gap = GapRecord(T0, T0 + timedelta(seconds=3), Cause.CAMERA_UNREACHABLE, "refused")
+    assert rec.outage is not None and rec.outage.cause is GapCause.CAMERA_UNREACHABLE
+    gap = GapRecord(T0, T0 + timedelta(seconds=3), GapCause.CAMERA_UNREACHABLE, "refused")
     _segment(spool, run.dir, "seg-000000.ts", b"x", 3, gap=gap)
     rec = spool.get_recording(rec.id)
     assert rec.outage is None and rec.started_at == T0 + timedelta(seconds=3)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.evidence.vocabulary import GapCause
 from recorder.errors import ArchiveRejectedError, ArchiveUnavailableError
-from recorder.outage import Cause, GapRecord
+from recorder.outage import GapRecord
 from recorder.spool import ItemKind, ItemState, Spool, seal_file
 from recorder.uploader import UploadLane
 from tests.unit.recorder.fakes import FakeArchive, FakeClock
@@ -51,7 +52,7 @@ def test_items_go_in_order_and_files_go_after_confirmation(tmp_path: Path) -> No
     paths = [_add(spool, run_dir, n, f"seg{n}".encode()) for n in range(3)]
     rec = spool.current_recording("cam1")
     assert rec is not None
-    spool.add_gap(rec, GapRecord(T0, T0, Cause.CAMERA_UNREACHABLE, "x"), now=T0, outage=None)
+    spool.add_gap(rec, GapRecord(T0, T0, GapCause.CAMERA_UNREACHABLE, "x"), now=T0, outage=None)
     _drain(lane)
     assert archive.calls == ["open", "segment", "segment", "segment", "gap"]
     stored = archive.recordings["r1"]["segments"]
@@ -64,7 +65,7 @@ def test_archive_down_keeps_everything_then_resumes(tmp_path: Path) -> None:
     spool, archive, lane, run_dir = _setup(tmp_path)
     path = _add(spool, run_dir, 0, b"zero")
     archive.down = True
-    with pytest.raises(ArchiveUnavailableError):
+    with pytest.raises(ArchiveUnavailableError, match="archive down"):
         lane.step()
     assert path.exists() and spool.next_item("cam1") is not None
     assert spool.next_item("cam1").attempts == 1  # type: ignore[union-attr]
@@ -77,12 +78,12 @@ def test_lost_answers_create_no_twin_and_repeat_as_confirmation(tmp_path: Path) 
     spool, archive, lane, run_dir = _setup(tmp_path)
     _add(spool, run_dir, 0, b"zero")
     archive.lose_next_answer = True
-    with pytest.raises(ArchiveUnavailableError):
+    with pytest.raises(ArchiveUnavailableError, match="answer lost"):
         lane.step()  # the archive opened it, the answer was lost
     lane.step()
     assert len(archive.recordings) == 1 and "find" in archive.calls
     archive.lose_next_answer = True
-    with pytest.raises(ArchiveUnavailableError):
+    with pytest.raises(ArchiveUnavailableError, match="answer lost"):
         lane.step()  # the segment was stored, the answer was lost
     assert lane.step()  # the repeat answers created=false with the same hash
     assert spool.segments()[0].state is ItemState.CONFIRMED
@@ -95,7 +96,7 @@ def test_refused_media_blocks_and_is_never_dropped(tmp_path: Path) -> None:
     path.write_bytes(b"changed after hashing")
     assert lane.step()  # the opening
     for _ in range(2):
-        with pytest.raises(ArchiveRejectedError):
+        with pytest.raises(ArchiveRejectedError, match="digest mismatch"):
             lane.step()
     item = spool.segments()[0]
     assert item.state is ItemState.PENDING and path.exists()

@@ -10,7 +10,14 @@ import pytest
 from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import JurisdictionLevel
 from retention.chart import render_svg
-from retention.forecast import SeriesInput, add_months, group_of, human_bytes, project
+from retention.forecast import (
+    Forecast,
+    SeriesInput,
+    add_months,
+    group_of,
+    human_bytes,
+    project,
+)
 
 START = datetime(2027, 1, 31, tzinfo=UTC)
 GIB = 1024**3
@@ -103,5 +110,16 @@ def test_chart_is_valid_svg_with_a_line_per_series_total_and_capacity() -> None:
 
 
 def test_chart_of_a_single_point() -> None:
-    result = project([series()], start=START, months=1, capacity=None, warn_fraction=0.85)
-    ET.fromstring(render_svg(result))  # noqa: S314 - our own output
+    # `project` always gives two points or more; one point is drawn in the middle of the plot.
+    result = Forecast(start=START, points=[START], series={"wh": [100 * GIB]},
+                      names={"wh": "五华区"}, total=[100 * GIB], rates={"wh": 0.0},
+                      capacity=None)
+    root = ET.fromstring(render_svg(result))  # noqa: S314 - our own output
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = root.findall(f"{ns}polyline")
+    assert [line.findtext(f"{ns}title") for line in lines] == ["五华区", "total"]  # no capacity
+    # x: the middle of the 580 px plot; y: 100 GiB under a top of 110 GiB on a 330 px plot.
+    assert [line.attrib["points"] for line in lines] == ["370.0,70.0", "370.0,70.0"]
+    texts = [t.text for t in root.findall(f"{ns}text")]
+    assert texts.count("2027-01") == 1  # one month label
+    assert "五华区" in texts and "total" in texts

@@ -8,14 +8,18 @@ import pytest
 from pydantic import ValidationError
 
 from archive.evidence.errors import ConfigurationError
-from retention.settings import CONFIG_ENV, RetentionSettings, load_retention_settings
+from archive.settings import Settings, load_section
+from retention.settings import RetentionSettings
+
+CONFIG_ENV = "AIDREC_RETENTION_CONFIG"
 
 
 def test_defaults_and_two_person_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_ENV, raising=False)
-    assert load_retention_settings(tmp_path).required_approvals == 1
+    settings = Settings(home=tmp_path)
+    assert load_section(RetentionSettings, settings).required_approvals == 1
     (tmp_path / "retention.toml").write_text("two_person_rule = true\n")
-    assert load_retention_settings(tmp_path).required_approvals == 2
+    assert load_section(RetentionSettings, settings).required_approvals == 2
 
 
 @pytest.mark.parametrize("bad", [
@@ -23,11 +27,11 @@ def test_defaults_and_two_person_rule(tmp_path: Path, monkeypatch: pytest.Monkey
     {"capacity_warn_fraction": 0},
 ])
 def test_bad_settings_refused(bad: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=next(iter(bad))):  # names the field
         RetentionSettings(**bad)  # type: ignore[arg-type]
 
 
 def test_missing_explicit_file_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigurationError, match="does not exist"):
-        load_retention_settings(tmp_path)
+        load_section(RetentionSettings, Settings(home=tmp_path))

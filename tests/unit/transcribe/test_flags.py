@@ -106,6 +106,6 @@ def test_custom_phrase_lists_are_validated(tmp_path: Path) -> None:
         with pytest.raises(PhraseListError, match=message):
             parse_phrasebook(bad)
     path.write_text("[[rule]\n", encoding="utf-8")
-    with pytest.raises(PhraseListError):
+    with pytest.raises(PhraseListError, match=r"phrase list .*phrases\.toml: "):
         load_phrasebook(path)
     assert tomllib  # the format is TOML

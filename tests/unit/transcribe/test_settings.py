@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from archive.settings import Settings, load_section
 from transcribe.engine import EngineParams
-from transcribe.settings import TranscribeSettings, load_transcribe_settings
+from transcribe.settings import TranscribeSettings
 
 
 def test_defaults_are_the_local_stack_ones(monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: Path) -> None:
     monkeypatch.delenv("AIDREC_TRANSCRIBE_CONFIG", raising=False)
-    settings = load_transcribe_settings(tmp_path)
+    settings = load_section(TranscribeSettings, Settings(home=tmp_path))
     assert (settings.model, settings.device, settings.compute_type, settings.vad) == (
         "base", "cpu", "int8", True)
     assert settings.resolved_models_dir(tmp_path) == tmp_path / "models"
@@ -25,7 +26,7 @@ def test_file_then_env_then_arguments(monkeypatch: pytest.MonkeyPatch, tmp_path:
     (tmp_path / "transcribe.toml").write_text('model = "/models/large-v3"\nbeam_size = 2\n'
                                               'language = "zh"\n')
     monkeypatch.setenv("AIDREC_TRANSCRIBE__BEAM_SIZE", "3")
-    settings = load_transcribe_settings(tmp_path, cpu_threads=4)
+    settings = load_section(TranscribeSettings, Settings(home=tmp_path), cpu_threads=4)
     assert (settings.model, settings.beam_size, settings.language, settings.cpu_threads) == (
         "/models/large-v3", 3, "zh", 4)
 
@@ -34,7 +35,7 @@ def test_file_then_env_then_arguments(monkeypatch: pytest.MonkeyPatch, tmp_path:
                                  {"compute_type": "float16"}, {"language": "Chinese"},
                                  {"seal_retain_days": 30}, {"model_sha256": "abc"}])
 def test_bad_values_are_refused(bad: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=next(iter(bad))):  # names the field
         TranscribeSettings(**bad)  # type: ignore[arg-type]
 
 

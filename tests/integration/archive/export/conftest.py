@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,16 +20,16 @@ from archive.devstack.ephemeral import EphemeralStack
 from archive.evidence.vocabulary import GapCause, Stage
 from archive.export.builder import ExportResult, PackageBuilder
 from archive.export.offline.layout import ExportRequest, Interval, Selection
-from archive.export.parts import SealedDocument
 from archive.ingest.importer import import_files
 from archive.ingest.service import Actor, report_gap
 from archive.services import Archive
+from archive.verify.documents import SealedDocument
 from tests.support import bootstrap_tree, make_media
 
 CASE = "云援〔2026〕0007号"
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 OPERATOR = Actor("operator:test", None)
-BAGIT = str(Path(__file__).resolve().parents[3] / ".venv" / "bin" / "bagit.py")
+BAGIT = str(Path(sys.executable).parent / "bagit.py")  # installed beside the interpreter
 
 
 @dataclass
@@ -104,8 +105,9 @@ def seal_transcript(archive: Archive, recording_id: str) -> SealedDocument:
     objects = {**seal.objects, "transcript.vtt": {
         "key": stored.key, "version_id": stored.version_id, "sha256": digest,
         "size": len(vtt)}}
-    return SealedDocument(kind="transcript", ref=ref, name="transcript", objects=objects,
-                          log_index=seal.log_index, tree_head_id=seal.tree_head_id,
+    return SealedDocument(kind="transcript", ref=ref, name="transcript", sha256=seal.sha256,
+                          objects=objects, log_index=seal.log_index,
+                          tree_head_id=seal.tree_head_id,
                           recording_id=recording_id, title="转写稿 第1版")
 
 

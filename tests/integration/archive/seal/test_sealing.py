@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from archive.catalog.models import Recording
 from archive.devstack.ephemeral import EphemeralStack, free_port
 from archive.evidence.errors import SigningUnavailableError
+from archive.evidence.report import Report
 from archive.evidence.vocabulary import SealState
 from archive.ingest.importer import import_files
 from archive.ingest.service import Actor
@@ -18,6 +20,7 @@ from archive.jobs import build_jobs
 from archive.seal.sealer import recordings_due
 from archive.services import Archive
 from archive.settings import Settings
+from archive.verify.documents import SealedDocument
 from tests.support import bootstrap_tree, make_media
 
 OPERATOR = Actor("operator:test", None)
@@ -46,7 +49,7 @@ def test_tsa_down_leaves_awaiting_seal_and_the_job_seals_later(
     report = offline.verifier().verify_recording(result.recording_id)
     assert not report.ok
     assert any("awaiting" in c.detail for c in report.checks if not c.ok)
-    with pytest.raises(SigningUnavailableError):
+    with pytest.raises(SigningUnavailableError, match="got no timestamp from "):
         offline.sealer.seal_recording(result.recording_id, now=datetime.now(UTC))
     assert _state(offline, result.recording_id) is SealState.AWAITING_SEAL
 
@@ -102,16 +105,18 @@ def test_sealed_document_verifies_and_detects_other_bytes(archive: Archive) -> N
                                         name="transcript", data=b'{"lines":[]}',
                                         retain_until=now + timedelta(days=1), now=now)
     verifier = archive.verifier()
-    report = verifier.verify_document(name="transcript", objects=seal.objects,
-                                      entry=seal.log_entry, log_index=seal.log_index,
-                                      tree_head_id=seal.tree_head_id)
+    document = SealedDocument(kind="transcript", ref="r1/v1", name="transcript",
+                              sha256=seal.sha256, objects=seal.objects,
+                              log_index=seal.log_index, tree_head_id=seal.tree_head_id)
+    report = Report(target="transcript r1/v1")
+    assert verifier.verify_document(report, document) == {"lines": []}
     assert report.ok, report.to_json()
-    from archive.evidence.log_entries import document_log_entry
 
-    other = document_log_entry("transcript", "r1/v1", hashlib.sha256(b"other").hexdigest())
-    report = verifier.verify_document(name="transcript", objects=seal.objects, entry=other,
-                                      log_index=seal.log_index, tree_head_id=seal.tree_head_id)
+    other = replace(document, sha256=hashlib.sha256(b"other").hexdigest())
+    report = Report(target="transcript r1/v1")
+    verifier.verify_document(report, other)
     assert not report.ok
+    assert {c.name for c in report.checks if not c.ok} == {"document hash", "log inclusion"}
 
 
 def test_file_recorded_long_ago_is_imported_and_locked_from_now(archive: Archive,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import shutil
 import signal
 import socket
@@ -148,7 +149,8 @@ def test_signature_value_flipped_is_bad_signature(env: Env) -> None:
     value = _signer_info(env.signature)["signature"].native
     assert env.signature.count(value) == 1
     tampered = env.signature.replace(value, value[:-1] + bytes([value[-1] ^ 0x01]))
-    with pytest.raises(VerificationError) as caught:
+    with pytest.raises(VerificationError, match="got a signature value that does not verify") \
+            as caught:
         _verify(env, MANIFEST, tampered)
     assert caught.value.reason == "bad_signature"
 
@@ -180,7 +182,8 @@ def test_signer_revoked_in_the_crl_snapshot_is_untrusted(env: Env, tmp_path: Pat
 def test_stale_crl_snapshot_fails_now_but_passes_at_the_timestamp_time(env: Env) -> None:
     report = verify_detached(MANIFEST, env.signature, trust_roots=[env.pki.root_cert])
     later = datetime.now(UTC) + timedelta(days=40)  # past the CRLs' nextUpdate
-    with pytest.raises(VerificationError) as caught:
+    with pytest.raises(VerificationError, match="expected a certificate chaining to a trust root") \
+            as caught:
         _verify(env, MANIFEST, env.signature, moment=later)
     assert caught.value.reason == "untrusted_signer"
     _verify(env, MANIFEST, env.signature, moment=report.timestamp_time)
@@ -199,7 +202,7 @@ def test_signature_without_timestamp_is_refused_unless_allowed(env: Env) -> None
     assert caught.value.reason == "missing_timestamp"
     report = _verify(env, MANIFEST, unstamped, require_timestamp=False)
     assert not isinstance(report, SignatureReport)
-    with pytest.raises(VerificationError) as caught:
+    with pytest.raises(VerificationError, match="without timestamp token") as caught:
         timestamp_token_der(unstamped)
     assert caught.value.reason == "missing_timestamp"
 
@@ -229,13 +232,13 @@ def _token_of_same_length(signer: CmsSigner, length: int) -> bytes:
     ids=["empty", "text", "wrong_der"],
 )
 def test_garbage_is_malformed(env: Env, garbage: bytes) -> None:
-    with pytest.raises(VerificationError) as caught:
+    with pytest.raises(VerificationError, match="got unparsable CMS") as caught:
         _verify(env, MANIFEST, garbage)
     assert caught.value.reason == "malformed"
 
 
 def test_truncated_signature_is_malformed(env: Env) -> None:
-    with pytest.raises(VerificationError) as caught:
+    with pytest.raises(VerificationError, match="got unparsable CMS") as caught:
         _verify(env, MANIFEST, env.signature[:-20])
     assert caught.value.reason == "malformed"
 
@@ -250,7 +253,8 @@ def test_tsa_down_raises_unavailable_quickly(env: Env) -> None:
     signer.sign(b"up")
     tsa.stop()
     started = time.monotonic()
-    with pytest.raises(SigningUnavailableError) as caught:
+    with pytest.raises(SigningUnavailableError,
+                       match=f"got no timestamp from {re.escape(tsa.url)}") as caught:
         signer.sign(b"down")
     assert caught.value.reason == "tsa_unavailable"
     assert time.monotonic() - started < 3.0
@@ -274,12 +278,12 @@ def test_sign_works_inside_a_running_event_loop(env: Env) -> None:
 def test_unreadable_key_or_mismatched_pair_fails_at_construction(env: Env, tmp_path: Path) -> None:
     bad_key = tmp_path / "bad.key"
     bad_key.write_text("not a key")
-    with pytest.raises(SigningError) as caught:
+    with pytest.raises(SigningError, match=r"got unreadable signing key .*bad\.key") as caught:
         CmsSigner(
             key_path=bad_key, cert_path=env.pki.signer_cert, chain_paths=[], tsa_url=env.tsa.url
         )
     assert caught.value.reason == "bad_key"
-    with pytest.raises(SigningError) as caught:
+    with pytest.raises(SigningError, match=r"got tsa\.key not matching signer\.pem") as caught:
         CmsSigner(
             key_path=env.pki.tsa_key,
             cert_path=env.pki.signer_cert,

@@ -78,7 +78,7 @@ def test_round_trip_reads_the_pinned_version(store: ObjectStore) -> None:
 
 def test_wrong_declared_sha256_is_refused_and_nothing_stored(store: ObjectStore) -> None:
     key = _key()
-    with pytest.raises(IntegrityError) as caught:
+    with pytest.raises(IntegrityError, match="BadDigest") as caught:
         store.put_locked(
             key,
             b"real bytes",
@@ -154,7 +154,7 @@ def test_overwrite_adds_a_version_and_the_pinned_one_is_unchanged(store: ObjectS
 def test_delete_of_a_locked_version_is_refused(store: ObjectStore) -> None:
     key = _key()
     stored = _put(store, key, b"evidence")
-    with pytest.raises(ObjectLockedError):
+    with pytest.raises(ObjectLockedError, match=r"is locked \(retention or legal hold\)"):
         store.delete_version(key, stored.version_id)
     assert store.read_verified(key, version_id=stored.version_id, sha256_hex=stored.sha256_hex)
 
@@ -215,7 +215,8 @@ def test_wrong_expected_hash_on_read_raises_at_the_end(store: ObjectStore) -> No
 
     received = bytearray()
     stream = store.open_verified(key, version_id=stored.version_id, sha256_hex=tampered_pin)
-    with stream, pytest.raises(IntegrityError) as caught:  # noqa: PT012 - raised at the end
+    with stream, pytest.raises(  # noqa: PT012 - raised at the end
+            IntegrityError, match=f"hashes to [0-9a-f]{{64}}, expected {tampered_pin}") as caught:
         for chunk in stream:
             received += chunk
     assert caught.value.reason == "hash_mismatch"
@@ -224,9 +225,9 @@ def test_wrong_expected_hash_on_read_raises_at_the_end(store: ObjectStore) -> No
 
 def test_missing_key_and_version_are_not_found(store: ObjectStore) -> None:
     stored = _put(store, _key(), b"evidence")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="NoSuchVersion"):
         store.read_verified(_key(), version_id=stored.version_id, sha256_hex=stored.sha256_hex)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match=f"@{'f' * 32}: NoSuchVersion"):
         store.hash_object(stored.key, version_id="f" * 32)
 
 
@@ -244,7 +245,7 @@ def test_ensure_bucket_accepts_the_locked_bucket_and_reports_a_missing_one(
     seaweed_server: SeaweedHandle,
 ) -> None:
     seaweed_server.store().ensure_bucket()
-    with pytest.raises(StoreError) as caught:
+    with pytest.raises(StoreError, match="bucket not-provisioned is missing") as caught:
         seaweed_server.store(bucket="not-provisioned").ensure_bucket()
     assert caught.value.reason == "bucket_missing"
 
@@ -275,7 +276,7 @@ def test_second_server_runs_beside_and_a_stopped_one_is_unavailable_fast(
     assert other.pid is None
 
     started = time.monotonic()
-    with pytest.raises(StoreUnavailableError):
+    with pytest.raises(StoreUnavailableError, match="object store unreachable"):
         other_store.hash_object("k", version_id=stored.version_id)
     assert time.monotonic() - started < 5
 

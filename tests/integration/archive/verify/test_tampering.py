@@ -235,7 +235,7 @@ def test_locked_originals_cannot_be_deleted_or_overwritten(archive: Archive, sea
     with archive.catalog.read() as db:
         segment = db.scalar(select(Segment).where(Segment.recording_id == sealed))
         assert segment is not None
-    with pytest.raises(ObjectLockedError):
+    with pytest.raises(ObjectLockedError, match=r"is locked \(retention or legal hold\)"):
         archive.store.delete_version(segment.object_key, segment.version_id)
     # An "overwrite" only adds a version; the pinned one is untouched and still verifies.
     archive.store.put_locked(

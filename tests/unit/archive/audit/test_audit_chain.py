@@ -40,9 +40,11 @@ def test_every_field_is_covered(field: str) -> None:
 
 
 def test_bad_entries_are_refused() -> None:
-    for bad in (dataclasses.replace(BASE, action="peek"),
-                dataclasses.replace(BASE, reason_kind="curiosity"),
-                dataclasses.replace(BASE, outcome="maybe"),
-                dataclasses.replace(BASE, at=AT.replace(tzinfo=None))):
-        with pytest.raises(InvalidInputError):
+    for bad, message in ((dataclasses.replace(BASE, action="peek"), "got action 'peek'"),
+                         (dataclasses.replace(BASE, reason_kind="curiosity"),
+                          "got reason kind 'curiosity'"),
+                         (dataclasses.replace(BASE, outcome="maybe"), "got outcome 'maybe'"),
+                         (dataclasses.replace(BASE, at=AT.replace(tzinfo=None)),
+                          "access time must be aware")):
+        with pytest.raises(InvalidInputError, match=message):
             bad.validate()

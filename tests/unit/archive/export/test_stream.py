@@ -72,7 +72,7 @@ def test_a_version_that_does_not_hash_as_pinned_raises_after_its_bytes() -> None
         _, first = next(stream)
         assert b"".join(first) == objects["good"]
         _, second = next(stream)
-        with pytest.raises(IntegrityError):
+        with pytest.raises(IntegrityError, match="hash mismatch"):
             b"".join(second)
 
 

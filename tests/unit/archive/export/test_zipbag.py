@@ -13,7 +13,8 @@ import pytest
 
 from archive.evidence.report import Report
 from archive.export.offline.bagcheck import check_bag, check_container
-from archive.export.zipbag import ZipBagWriter, manifest_txt, parse_manifest
+from archive.export.offline.bagread import parse_manifest
+from archive.export.zipbag import ZipBagWriter, manifest_txt
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 

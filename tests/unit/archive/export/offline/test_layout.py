@@ -69,7 +69,7 @@ def test_open_ended_sessions_cover_everything_after_their_start() -> None:
 
 @pytest.mark.parametrize("name", ["..", "a/b", "a b", "é", "", "x" * 121])
 def test_unsafe_names_never_become_paths(name: str) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=r"got file name .*, expected \[A-Za-z0-9\._-\]"):
         safe_name(name)
 
 
@@ -77,5 +77,5 @@ def test_paths_are_checked_and_segments_keep_their_extension() -> None:
     assert segment_path("abc", 7, "recordings/abc/segments/000007.ts") == \
         "data/recordings/abc/segments/000007.ts"
     for bad in ("/etc/passwd", "data/../x", "data//x"):
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError, match="expected safe relative components"):
             check_path(bad)

@@ -1,4 +1,4 @@
-"""Configuration of the archive and the local stack: env vars over a TOML file over defaults."""
+"""The archive's and the local stack's settings; `loader` says where they are read from."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
 
-LOCAL_CONFIG_NAME = "local.toml"
+# Every package's settings: unknown keys refused, defaults checked like given values.
+STRICT = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 class S3Settings(_Section):
@@ -72,12 +67,14 @@ class ArchiveSettings(_Section):
     )
 
 
-class Settings(BaseSettings):
-    """All of aidrec's configuration; loaded once by the entry point and passed down."""
+class Settings(BaseModel):
+    """All of the archive's configuration; loaded once by the entry point and passed down.
 
-    model_config = SettingsConfigDict(
-        env_prefix="AIDREC_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    Constructed directly it holds what it is given; `load_settings` reads the environment
+    and the files.
+    """
+
+    model_config = STRICT
 
     home: Path = Field(Path("var"), description="directory holding all local state")
     config_file: Path | None = Field(
@@ -92,20 +89,6 @@ class Settings(BaseSettings):
     ports: PortSettings = Field(default_factory=PortSettings)  # type: ignore[arg-type]
     jobs: JobSettings = Field(default_factory=JobSettings)  # type: ignore[arg-type]
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)  # type: ignore[arg-type]
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_files = _toml_files(init_settings, env_settings)
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        sources += [TomlConfigSettingsSource(settings_cls, toml_file=p) for p in toml_files]
-        return tuple(sources)
 
     @property
     def resolved_catalog_url(self) -> str:
@@ -151,40 +134,3 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
-
-
-def _toml_files(*sources: PydanticBaseSettingsSource) -> list[Path]:
-    """An explicit config file (AIDREC_CONFIG) wins over the stack's generated local.toml."""
-    import os
-
-    home = Path(os.environ.get("AIDREC_HOME", "var"))
-    explicit: Path | None = Path(os.environ["AIDREC_CONFIG"]) if os.environ.get(
-        "AIDREC_CONFIG") else None
-    for source in sources:
-        values: dict[str, Any] = source() if callable(source) else {}
-        if values.get("home"):
-            home = Path(values["home"])
-        if values.get("config_file"):
-            explicit = Path(values["config_file"])
-    files: list[Path] = []
-    if explicit is not None:
-        files.append(explicit)
-    local = home / LOCAL_CONFIG_NAME
-    if local.exists():
-        files.append(local)
-    return files
-
-
-def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Load settings once at an entry point; `config` names an explicit TOML file.
-
-    The choice is kept in the settings object, not the environment, so an in-process caller
-    (a test, a library user) never leaks it into later loads or child processes.
-    """
-    if config is not None:
-        if not config.exists():
-            from archive.evidence.errors import ConfigurationError
-
-            raise ConfigurationError(f"config file {config} does not exist", reason="no_config")
-        overrides["config_file"] = config.resolve()
-    return Settings(**overrides)

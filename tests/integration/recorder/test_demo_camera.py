@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from archive.catalog.models import Recording
-from recorder.demo import demo_pid_path, start_demo
+from archive.devstack.demo_camera import demo_pid_path, start_demo_camera
 from tests.integration.recorder.conftest import RecorderWorld, wait_until
 
 
@@ -20,10 +20,10 @@ def _recording(world: RecorderWorld) -> Recording | None:
 
 def test_demo_registers_its_window_and_records_it(world: RecorderWorld) -> None:
     settings = world.settings.model_copy(update={"public_url": world.api.url})
-    start_demo(settings)
+    start_demo_camera(settings)
     pid = int(demo_pid_path(settings).read_text())
     try:
-        start_demo(settings)  # already running: nothing new
+        start_demo_camera(settings)  # already running: nothing new
         assert int(demo_pid_path(settings).read_text()) == pid
         wait_until(lambda: (rec := _recording(world)) is not None and rec.segment_count >= 1,
                    timeout=60, what="a demo segment in the archive")

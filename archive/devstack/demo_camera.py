@@ -1,6 +1,8 @@
 """Demo setup for `make run`: a demo window recorded by a virtual (lavfi) camera.
 
-`start_demo` registers the demo jurisdiction, window and device when missing, writes the
+The recorder is a separate program that speaks to the archive over HTTP: this module writes its
+config file and starts it as a process (`aidrec recorder run`), never importing it.
+`start_demo_camera` registers the demo jurisdiction, window and device when missing, writes the
 agent's window.toml under AIDREC_HOME and starts `aidrec recorder run` in the background;
 its pid is in `<home>/run/demo-recorder.pid` (`aidrec down` stops it by that pid).
 """
@@ -35,7 +37,7 @@ def demo_pid_path(settings: Settings) -> Path:
     return settings.home.resolve() / PID_FILE
 
 
-def start_demo(settings: Settings) -> None:
+def start_demo_camera(settings: Settings) -> None:
     """Register a demo window and start a virtual camera recording into the local stack."""
     home = settings.home.resolve()
     pid_path = demo_pid_path(settings)

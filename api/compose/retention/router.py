@@ -9,17 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api.compose.retention import schemas
 from api.deps import ArchiveDep, JobsDep, PrincipalDep
 from api.errors import ErrorResponse
-from api.retention import schemas
 from archive.access.people import Principal, require_role
 from archive.evidence.errors import NotFoundError
 from archive.evidence.vocabulary import JurisdictionLevel, Role
 from archive.services import Archive
+from archive.settings import load_section
 from retention import disposal_batches, holds, service
 from retention.facts import floor_of
 from retention.forecast import Forecast
-from retention.settings import RetentionSettings, load_retention_settings
+from retention.settings import RetentionSettings
 
 router = APIRouter(
     prefix="/api/v1/retention", tags=["retention"],
@@ -36,7 +37,7 @@ def _now() -> datetime:
 
 
 def _config(archive: Archive) -> RetentionSettings:
-    return load_retention_settings(archive.settings.home)
+    return load_section(RetentionSettings, archive.settings)
 
 
 # --- rules ------------------------------------------------------------------------------------

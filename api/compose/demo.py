@@ -52,7 +52,7 @@ OPERATOR = ingest.Actor(id="operator:demo", jurisdiction_id=None)
 
 
 def seed_demo(settings: Settings) -> None:
-    """Entry point `aidrec.demo`: web = "api.demo:seed_demo"."""
+    """Entry point `aidrec.demo`: web = "api.compose.demo:seed_demo"."""
     archive = Archive.from_settings(settings)
     try:
         archive.catalog.migrate()

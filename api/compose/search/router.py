@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.compose.search import schemas
 from api.deps import ArchiveDep, PrincipalDep
 from api.errors import ErrorResponse
-from api.search import schemas
 from archive.access.people import require_role
 from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import Role, Stage
