@@ -33,7 +33,7 @@ from api.reviews.router import router as reviews_router
 from api.sessions.router import router as sessions_router
 from api.settings import WebSettings
 from api.timeline.router import router as timeline_router
-from api.web import pages_review
+from api.web import site
 from archive.jobs import Jobs, build_jobs
 from archive.services import Archive
 from archive.settings import Settings, load_section
@@ -85,6 +85,6 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
         app.include_router(router)
     app.include_router(retention_router)
     app.include_router(exports_router)
-    pages_review.install(app)
+    site.install(app)
     app.state.policies = policy.apply_policies(app)
     return app

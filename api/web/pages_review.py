@@ -1,48 +1,29 @@
-"""Server-rendered pages (zh-CN by default). Reads call the same services as the JSON API;
-every change a page makes goes through the JSON API (static/app.js posts the forms)."""
+"""Pages of review: the dashboard, a window's day, a session with its player, a case."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api import roles
 from api.audit.log import AuditorDep
 from api.cases import service as cases_service
 from api.dashboard import service as dashboard_service
-from api.deps import ArchiveDep, PublicDep, WebDep
+from api.deps import ArchiveDep, WebDep
 from api.playback.service import player_ms, playlist_entries
 from api.reviews import service as reviews_service
 from api.sessions import service as sessions_service
 from api.timeline import service as timeline_service
-from api.web import pages_inspect
 from api.web.common import me, names_of, pages_of, render
-from api.web.labels import LABELS, label
-from api.web.render import Pages
+from api.web.labels import label
 from archive.access.people import require_role
 
-STATIC = Path(__file__).resolve().parent / "static"
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-
-
-def _safe_next(value: str | None) -> str:
-    """Only local paths: never redirect off-site after login."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
-
-
-@router.get("/login")
-def login_page(request: Request, _: PublicDep,
-               next: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
-    return render(request, "login.html", next=_safe_next(next))
 
 
 @router.get("/")
@@ -151,24 +132,3 @@ def case_page(request: Request, case_id: str, archive: ArchiveDep,
     auditor.log("view", target_type="case", target_id=view.case.id,
                 detail={"number": view.case.number})
     return render(request, "case.html", c=view, me=me(archive, auditor.principal.user_id))
-
-
-def render_error(request: Request, status: int, reason: str, message: str) -> Response:
-    """Error pages; nobody logged in goes to the login page and comes back after."""
-    if status == 401 and request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    pages = pages_of(request)
-    if reason in LABELS["error"]:
-        message = pages.gettext(request, LABELS["error"][reason])
-    return pages.render(request, "error.html", {"status": status, "reason": reason,
-                                                "message": message}, status=status)
-
-
-def install(app: FastAPI) -> None:
-    """Pages, static files (public: code and styles only), and HTML error pages."""
-    app.state.pages = Pages(app.state.web)
-    app.state.render_error = render_error
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(router)
-    app.include_router(pages_inspect.router)
