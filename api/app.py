@@ -1,8 +1,9 @@
 """The FastAPI application factory.
 
 Deny by default: every API route passes `policy.gate`, which refuses routes that declare no
-authentication (a person, a device, or `public`). Pages and JSON endpoints share services;
-the pages' changes go through the JSON API.
+authentication (a person, a device, or `public`), and every person's route names its action
+in the duty table (`api.roles`), checked as soon as the caller is known. Pages and JSON
+endpoints share services; the pages' changes go through the JSON API.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
-from api import errors, policy
+from api import errors, policy, roles
 from api.admin.router import router as admin_router
-from api.audit.log import search_logger
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
@@ -28,6 +28,7 @@ from api.deps import PrincipalDep, PublicDep
 from api.exports.router import router as exports_router
 from api.ingest.live import router as live_router
 from api.ingest.router import router as ingest_router
+from api.limits import BodyLimitMiddleware, BodyLimits
 from api.playback.router import router as playback_router
 from api.reviews.router import router as reviews_router
 from api.sessions.router import router as sessions_router
@@ -66,6 +67,9 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
     app.state.web = web or load_section(WebSettings, settings)
     app.state.holds = holds or default_holds(the_archive)
     errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(
+        json_bytes=app.state.web.max_json_body_bytes,
+        segment_bytes=settings.archive.max_segment_bytes))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(_: PublicDep) -> dict[str, str]:
@@ -77,8 +81,9 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
 
     app.include_router(ingest_router)
     app.include_router(live_router)
-    # Transcript search belongs to transcription; searches are evidence access: log them.
-    app.include_router(search_router, dependencies=[Depends(search_logger)])
+    # Transcript search belongs to transcription; it logs each search with its reason and
+    # the sessions shown (api/compose/search/router.py).
+    app.include_router(search_router)
     for router in (auth_router, audit_router, sessions_router, playback_router,
                    reviews_router, complaints_router, cases_router, timeline_router,
                    dashboard_router, admin_router):
@@ -87,4 +92,5 @@ def create_app(settings: Settings, *, archive: Archive | None = None,
     app.include_router(exports_router)
     site.install(app)
     app.state.policies = policy.apply_policies(app)
+    app.state.duties = roles.apply_duties(app, app.state.policies)
     return app

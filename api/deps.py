@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from api import roles
 from api.auth import service as auth_service
 from api.auth.errors import CsrfError, NotAuthenticatedError
 from api.settings import WebSettings
@@ -52,9 +53,15 @@ def get_device(
 ) -> Device:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise PermissionDeniedError("a device bearer token is required", reason="no_token")
+    now = datetime.now(UTC)
     with archive.catalog.read() as db:
-        return registry.authenticate_device(db, token=credentials.credentials,
-                                            now=datetime.now(UTC))
+        device = registry.authenticate_device(
+            db, token=credentials.credentials, now=now,
+            idle_days=archive.settings.archive.device_token_idle_days)
+    if registry.use_is_stale(device, now):  # the idle clock, without a write per request
+        with archive.catalog.write() as db:
+            registry.record_device_use(db, id=device.id, now=now)
+    return device
 
 
 def get_principal(
@@ -69,6 +76,7 @@ def get_principal(
     Raises:
         NotAuthenticatedError: no credentials, or ones that are unknown, revoked or expired.
         CsrfError: a cookie-authenticated change without the session's CSRF token.
+        PermissionDeniedError: the duty table does not give the role this route's action.
     """
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
@@ -94,6 +102,7 @@ def get_principal(
         request.state.session_auth = auth
     else:
         raise NotAuthenticatedError("log in, or send an API token", reason="no_credentials")
+    roles.enforce(request, principal)  # the duty table, before anything is looked up
     request.state.principal = principal
     return principal
 

@@ -83,7 +83,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
+        reason = {404: "not_found", 405: "method_not_allowed",
+                  413: "too_large"}.get(exc.status_code, "http")
         return _answer(request, exc.status_code, reason, str(exc.detail),
                        dict(exc.headers or {}))
 

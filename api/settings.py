@@ -50,13 +50,24 @@ class WebSettings(Section):
     session_max_hours: int = Field(12, ge=1, le=72, description="and after this long at most")
     cookie_secure: bool | None = Field(
         None, description="mark cookies Secure; default: when public_url is https")
-    login_max_failures: int = Field(5, ge=1, le=100,
-                                    description="failed logins per name within the window")
+    login_max_failures: int = Field(
+        5, ge=1, le=100, description="failed logins per name before each try needs a wait")
     login_max_failures_per_ip: int = Field(
-        30, ge=1, le=10000, description="failed logins per client address within the window")
-    login_window_minutes: int = Field(15, ge=1, le=1440,
-                                      description="the rate-limit window")
+        30, ge=1, le=10000, description="the same per client address")
+    login_window_minutes: int = Field(
+        15, ge=1, le=1440, description="a burst of failures ends after this long without one")
+    login_delay_initial_s: float = Field(
+        5.0, ge=0.1, le=3600, description="the first required wait; it doubles per failure")
+    login_delay_max_s: float = Field(900.0, ge=1, le=86400,
+                                     description="the longest required wait")
+    max_json_body_bytes: int = Field(
+        64 * 1024, ge=1024, le=16 * 1024 * 1024,
+        description="largest request body of every route but segment uploads")
     password_min_length: int = Field(10, ge=8, le=128, description="shortest password")
+    account_link_hours: int = Field(
+        72, ge=1, le=720, description="a one-time activation or reset link works this long")
+    api_token_days: int = Field(90, ge=1, le=3650,
+                                description="a person's API token expires after this long")
     playback_grant_minutes: int = Field(
         240, ge=5, le=1440, description="how long one reasoned playback may fetch segments")
     recording_fresh_s: int = Field(

@@ -28,9 +28,11 @@ class Archive:
     @classmethod
     def from_settings(cls, settings: Settings) -> Archive:
         s3 = settings.s3
+        hold = (s3.hold_access_key, s3.hold_secret_key.get_secret_value())
         store = ObjectStore(endpoint=s3.endpoint, access_key=s3.access_key,
                             secret_key=s3.secret_key.get_secret_value(), bucket=s3.bucket,
-                            secure=s3.secure, region=s3.region)
+                            secure=s3.secure, region=s3.region, ca_file=s3.ca_file,
+                            hold_keys=hold if all(hold) else None)
         return cls(settings=settings, catalog=Catalog(settings.resolved_catalog_url),
                    store=store)
 

@@ -22,6 +22,9 @@ WindowConfig = Annotated[Path | None, typer.Option(
     "--config", help="the agent's window.toml (finds the running agent through its spool)")]
 AgentUrl = Annotated[str | None, typer.Option(
     "--agent", help="control URL of the agent [default: from --config, else 127.0.0.1:8790]")]
+SecretFile = Annotated[Path | None, typer.Option(
+    "--secret-file", envvar="AIDREC_CONTROL_SECRET_FILE",
+    help="the agent's control secret [default: control_secret_file of --config]")]
 DEFAULT_AGENT = "http://127.0.0.1:8790"
 # The recorder reads no archive settings: `aidrec record` finds the local stack by the
 # environment it runs under, or by --archive-url.
@@ -72,7 +75,11 @@ def run(config: Annotated[Path, typer.Option("--config", help="window.toml")],
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    agent.start()
+    try:
+        agent.start()
+    except RecorderError as exc:
+        agent.stop()
+        raise _fail(exc) from exc
     try:
         while not stop.wait(1.0):
             pass
@@ -80,23 +87,38 @@ def run(config: Annotated[Path, typer.Option("--config", help="window.toml")],
         agent.stop()
 
 
-def _agent_target(config: Path | None, agent: str | None) -> tuple[str, str | None]:
-    from recorder.config import load_config
-    from recorder.control import read_control_file
+def _agent_target(config: Path | None, agent: str | None,
+                  secret_file: Path | None = None) -> tuple[str, str, str | None]:
+    """The agent's URL, its control secret, and its admin token if this user may read it.
 
-    if agent:
-        return agent, None
+    Raises:
+        RecorderError: no secret to be found, or the agent is not running.
+    """
+    from recorder.config import load_config
+    from recorder.control import read_control_file, read_secret
+
     if config is None:
         env = os.environ.get("AIDREC_RECORDER_CONFIG")
         config = Path(env) if env else None
     if config is None:
-        return DEFAULT_AGENT, None
-    data = read_control_file(load_config(config).agent.spool_dir)
-    return str(data["url"]), data.get("admin_token")
+        if secret_file is None:
+            raise RecorderError("the control API needs its secret: give --config (the "
+                                "agent's window.toml) or --secret-file", reason="no_secret")
+        return agent or DEFAULT_AGENT, read_secret(secret_file), None
+    settings = load_config(config).agent
+    secret = read_secret(secret_file or settings.secret_path())
+    try:
+        data = read_control_file(settings.spool_dir)
+    except RecorderError as exc:
+        if exc.reason != "no_access":
+            raise
+        # Staff may read the secret (its group) but not the agent's own file.
+        return agent or f"http://{settings.control_host}:{settings.control_port}", secret, None
+    return agent or str(data["url"]), secret, data.get("admin_token")
 
 
 @recorder_app.command("status")
-def status(config: WindowConfig = None, agent: AgentUrl = None,
+def status(config: WindowConfig = None, agent: AgentUrl = None, secret_file: SecretFile = None,
            as_json: Annotated[bool, typer.Option("--json")] = False,
            metrics: Annotated[bool, typer.Option("--metrics", help="Prometheus text")] = False,
            ) -> None:
@@ -104,15 +126,15 @@ def status(config: WindowConfig = None, agent: AgentUrl = None,
     from recorder import control
 
     try:
-        url, _ = _agent_target(config, agent)
-        data = control.call(url, "GET", "/status")
+        url, secret, _ = _agent_target(config, agent, secret_file)
+        data = control.call(url, "GET", "/status", secret=secret)
     except RecorderError as exc:
         if exc.reason != "no_agent" or config is None or metrics:
             raise _fail(exc) from exc
         _print_down(config, as_json, exc.message)
         raise typer.Exit(3) from exc
     if metrics:
-        typer.echo(control.call(url, "GET", "/metrics"), nl=False)
+        typer.echo(control.call(url, "GET", "/metrics", secret=secret), nl=False)
         return
     if as_json:
         typer.echo(json.dumps({"running": True, **data}, indent=2, ensure_ascii=False))
@@ -182,11 +204,12 @@ def _admin(config: Path | None, path: str, body: dict[str, Any]) -> None:
     from recorder import control
 
     try:
-        url, token = _agent_target(config, None)
+        url, secret, token = _agent_target(config, None)
         if token is None:
             raise RecorderError("stop/resume need --config of the agent (for its admin "
                                 "token), run as the agent's user", reason="admin_only")
-        typer.echo(json.dumps(control.call(url, "POST", path, body=body, admin_token=token)))
+        typer.echo(json.dumps(control.call(url, "POST", path, body=body, admin_token=token,
+                                           secret=secret)))
     except RecorderError as exc:
         raise _fail(exc) from exc
 
@@ -256,17 +279,18 @@ def tag(
     stage: Annotated[str | None, typer.Option(help="case stage")] = None,
     staff: Annotated[str | None, typer.Option(help="staff id")] = None,
     end: Annotated[bool, typer.Option("--end", help="end the open session")] = False,
-    config: WindowConfig = None, agent: AgentUrl = None,
+    config: WindowConfig = None, agent: AgentUrl = None, secret_file: SecretFile = None,
 ) -> None:
     """Open a session on the window's live recording (or end it with --end)."""
     from recorder import control
 
     try:
-        url, _ = _agent_target(config, agent)
+        url, secret, _ = _agent_target(config, agent, secret_file)
         if end:
-            answer = control.call(url, "POST", f"/windows/{window}/sessions/end")
+            answer = control.call(url, "POST", f"/windows/{window}/sessions/end",
+                                  secret=secret)
         else:
-            answer = control.call(url, "POST", f"/windows/{window}/sessions",
+            answer = control.call(url, "POST", f"/windows/{window}/sessions", secret=secret,
                                   body={"case_number": case, "stage": stage, "staff_id": staff})
     except RecorderError as exc:
         raise _fail(exc) from exc
@@ -275,13 +299,15 @@ def tag(
 
 def mark(window: Annotated[str, typer.Option(help="window id")],
          label: Annotated[str, typer.Option(help="what happened")],
-         config: WindowConfig = None, agent: AgentUrl = None) -> None:
+         config: WindowConfig = None, agent: AgentUrl = None,
+         secret_file: SecretFile = None) -> None:
     """Drop a marker on the window's live recording."""
     from recorder import control
 
     try:
-        url, _ = _agent_target(config, agent)
-        answer = control.call(url, "POST", f"/windows/{window}/markers", body={"label": label})
+        url, secret, _ = _agent_target(config, agent, secret_file)
+        answer = control.call(url, "POST", f"/windows/{window}/markers", secret=secret,
+                              body={"label": label})
     except RecorderError as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps(answer))

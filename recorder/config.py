@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,6 +25,17 @@ from recorder.errors import ConfigError
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MiB = 1024 * 1024
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _Section(BaseModel):
@@ -104,12 +117,22 @@ class AgentConfig(_Section):
         "recorder", min_length=1, max_length=64, description="device id in the archive (logs)")
     archive_url: str = Field(
         pattern=r"^https?://", max_length=500, description="base URL of the archive API")
+    allow_insecure_http: bool = Field(
+        False, description="accept an http:// archive_url to a host other than this machine "
+        "(the device token and the media then cross the network in clear)")
     token: SecretStr | None = Field(None, description="device bearer token (or token_file)")
     token_file: Path | None = Field(None, description="file holding the device bearer token")
     spool_dir: Path = Field(description="local spool: segments and the spool database")
     control_host: str = Field("127.0.0.1", description="address of the local control API")
     control_port: int = Field(
         8790, ge=0, le=65535, description="port of the local control API (0: any free port)")
+    control_secret_file: Path | None = Field(
+        None, description="where the agent writes the control API's secret at start "
+        "(default: spool_dir/control.secret)")
+    control_secret_group: str | None = Field(
+        None, min_length=1, max_length=64,
+        description="group that may read the secret (mode 0640, e.g. the staff UI's); "
+        "default: only the agent's user (0600)")
     heartbeat_interval_s: float = Field(
         15.0, ge=0.5, le=300, description="seconds between heartbeats to the archive")
     upload_backoff_initial_s: float = Field(
@@ -137,6 +160,21 @@ class AgentConfig(_Section):
         if (self.token is None) == (self.token_file is None):
             raise ValueError("give exactly one of token and token_file")
         return self
+
+    @model_validator(mode="after")
+    def _tls_off_this_machine(self) -> AgentConfig:
+        url = urlsplit(self.archive_url)
+        if url.scheme == "http" and not _is_loopback(url.hostname) \
+                and not self.allow_insecure_http:
+            raise ValueError(
+                f"archive_url {self.archive_url} is plain http to another host: the device "
+                "token and the recordings would cross the network unencrypted; use https://, "
+                "or set allow_insecure_http = true in [agent] to accept that")
+        return self
+
+    def secret_path(self) -> Path:
+        """The control API's secret file."""
+        return self.control_secret_file or self.spool_dir / "control.secret"
 
     def bearer_token(self) -> str:
         """The device token, read from token_file when given that way.
@@ -190,7 +228,7 @@ def load_config(path: Path) -> RecorderConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}", reason="bad_toml") from exc
     agent = data.get("agent")
     if isinstance(agent, dict):
-        for key in ("spool_dir", "token_file"):
+        for key in ("spool_dir", "token_file", "control_secret_file"):
             if isinstance(agent.get(key), str) and not Path(agent[key]).is_absolute():
                 agent[key] = str((path.parent / agent[key]).resolve())
     return parse_config(data, origin=str(path))

@@ -1,8 +1,10 @@
 """The agent's local control API on 127.0.0.1: tag, mark, status, metrics, stop and resume.
 
-`aidrec tag`, `aidrec mark` and `aidrec recorder status` talk to it; a page served on the
-window's PC can too. Stop and resume also need the admin token the agent writes, readable
-only by its own user, into `<spool>/control.json`.
+`aidrec tag`, `aidrec mark` and `aidrec recorder status` talk to it. Every call needs the
+per-machine secret the agent writes at start to `control_secret_file` (0600, or 0640 for
+the staff UI's group), JSON bodies, and loopback Host and Origin (`recorder/control_guard.py`),
+so a web page open on the window's PC cannot use it. Stop and resume also need the admin
+token the agent writes, readable only by its own user, into `<spool>/control.json`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from archive.evidence.vocabulary import Stage
+from recorder import control_guard as guard
 from recorder import status as status_mod
 from recorder.errors import ControlError, RecorderError
 
@@ -41,27 +44,47 @@ class ControlServer:
     def __init__(self, agent: Agent, *, host: str, port: int) -> None:
         self.agent = agent
         self.admin_token = secrets.token_urlsafe(24)
+        self.secret = guard.new_secret()
         handler = _handler_for(self)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="control",
                                         daemon=True)
 
     def start(self) -> None:
+        """Write the secret, then serve; a fresh secret on every start.
+
+        Raises:
+            ControlError: the secret file cannot be written (or its group set).
+        """
+        config = self.agent.config.agent
+        try:
+            guard.write_secret(config.secret_path(), self.secret,
+                               group=config.control_secret_group)
+        except (OSError, KeyError) as exc:
+            raise ControlError(f"cannot write the control secret {config.secret_path()}: "
+                               f"{exc}", reason="no_secret_file") from exc
         self._thread.start()
-        path = self.agent.config.agent.spool_dir / CONTROL_FILE
+        path = config.spool_dir / CONTROL_FILE
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            json.dump({"url": self.url, "pid": os.getpid(), "admin_token": self.admin_token},
-                      handle)
+            json.dump({"url": self.url, "pid": os.getpid(), "admin_token": self.admin_token,
+                       "secret_file": str(config.secret_path())}, handle)
         os.replace(tmp, path)
-        logger.info("control API at %s", self.url)
+        logger.info("control API at %s (secret in %s)", self.url, config.secret_path())
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        secret_path = self.agent.config.agent.secret_path()
+        try:
+            if guard.read_secret(secret_path) == self.secret:
+                secret_path.unlink()
+        except (OSError, ValueError):
+            pass
         path = self.agent.config.agent.spool_dir / CONTROL_FILE
         try:
             if json.loads(path.read_text()).get("pid") == os.getpid():
@@ -130,6 +153,9 @@ def _error(reason: str, message: str) -> dict[str, Any]:
     return {"error": {"reason": reason, "message": message}}
 
 
+_STATUS = {"no_window": 404, "no_camera": 404, "not_recording": 409, "too_large": 413}
+
+
 def _handler_for(server: ControlServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -142,6 +168,14 @@ def _handler_for(server: ControlServer) -> type[BaseHTTPRequestHandler]:
             self._serve("POST")
 
         def _serve(self, method: str) -> None:
+            headers = guard.header_map(list(self.headers.items()))
+            refusal = headers if isinstance(headers, guard.Refusal) else guard.check(
+                method=method, headers=headers, port=server.port, secret=server.secret)
+            if refusal is not None:  # nothing of the body is read
+                logger.warning("control: refused %s %s: %s", method, self.path,
+                               refusal.reason)
+                self._send(refusal.status, _error(refusal.reason, refusal.message))
+                return
             try:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_BODY:
@@ -155,14 +189,15 @@ def _handler_for(server: ControlServer) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 code, answer = 400, _error("bad_json", "the body is not JSON")
             except ControlError as exc:
-                code, answer = (404 if exc.reason in ("no_window", "no_camera") else 409
-                                if exc.reason == "not_recording" else 400), _error(
-                    exc.reason, exc.message)
+                code, answer = _STATUS.get(exc.reason, 400), _error(exc.reason, exc.message)
             except RecorderError as exc:
                 code, answer = 500, _error(exc.reason, exc.message)
             except Exception:
                 logger.exception("control request failed")
                 code, answer = 500, _error("internal", "internal error")
+            self._send(code, answer)
+
+        def _send(self, code: int, answer: Any) -> None:
             if isinstance(answer, bytes):
                 data, ctype = answer, "text/plain; version=0.0.4"
             else:
@@ -180,7 +215,7 @@ def _handler_for(server: ControlServer) -> type[BaseHTTPRequestHandler]:
 
 
 def read_control_file(spool_dir: Path) -> dict[str, Any]:
-    """Where the running agent listens, and its admin token if this user may read it.
+    """Where the running agent listens, and its admin token (readable by its user only).
 
     Raises:
         ControlError: no agent has written a control file there.
@@ -191,21 +226,44 @@ def read_control_file(spool_dir: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ControlError(f"no running agent found ({path} is missing)",
                            reason="no_agent") from exc
+    except PermissionError as exc:
+        raise ControlError(f"cannot read {path}: {exc}", reason="no_access") from exc
     except (OSError, ValueError) as exc:
         raise ControlError(f"cannot read {path}: {exc}", reason="no_agent") from exc
     return data
 
 
-def call(url: str, method: str, path: str, *, body: dict[str, Any] | None = None,
-         admin_token: str | None = None, timeout_s: float = 10.0) -> Any:
+def read_secret(path: Path) -> str:
+    """The control secret a running agent wrote.
+
+    Raises:
+        ControlError: the file is missing, unreadable for this user, or empty.
+    """
+    try:
+        return guard.read_secret(path)
+    except FileNotFoundError as exc:
+        raise ControlError(f"no control secret at {path} (is the agent running?)",
+                           reason="no_agent") from exc
+    except (OSError, ValueError) as exc:
+        raise ControlError(f"cannot read the control secret {path}: {exc} (run as the "
+                           "agent's user or a member of control_secret_group)",
+                           reason="no_secret") from exc
+
+
+def call(url: str, method: str, path: str, *, secret: str,
+         body: dict[str, Any] | None = None, admin_token: str | None = None,
+         timeout_s: float = 10.0) -> Any:
     """One request to the agent's control API; the JSON answer (or metrics text).
 
     Raises:
         ControlError: the agent is unreachable or refused the request.
     """
-    headers = {ADMIN_HEADER: admin_token} if admin_token else {}
+    headers = {"Authorization": f"{guard.AUTH_SCHEME} {secret}"}
+    if admin_token:
+        headers[ADMIN_HEADER] = admin_token
     try:
-        response = httpx.request(method, url.rstrip("/") + path, json=body, headers=headers,
+        response = httpx.request(method, url.rstrip("/") + path, headers=headers,
+                                 json=(body or {}) if method == "POST" else None,
                                  timeout=timeout_s)
     except httpx.TransportError as exc:
         raise ControlError(f"the agent at {url} is not answering ({exc})",

@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
+from archive.access import approvals
+from archive.access.duties import Action, roles_for
 from archive.access.people import Principal, require_role
 from archive.evidence.errors import ConflictError, InvalidInputError, NotFoundError
-from archive.evidence.vocabulary import Role
 from archive.services import Archive
 from retention.errors import ApprovalError
 from retention.facts import decide_many, floor_of, load_rules, placements, recording_ids
@@ -28,7 +29,7 @@ from retention.models import (
 from retention.policy import Status
 from retention.settings import RetentionSettings
 
-APPROVER_ROLES = (Role.ADMIN,)
+APPROVER_ROLES = roles_for(Action.APPROVE_DISPOSAL)  # the duty table (docs/security.md)
 SYSTEM_ACTOR = "system:retention"
 MAX_REASON = 2000
 _UNFINISHED_ITEMS = (ItemState.PENDING, ItemState.CERTIFYING, ItemState.CERTIFIED)
@@ -144,10 +145,15 @@ def propose_batch(archive: Archive, config: RetentionSettings, *, proposer: Prin
 
 def approve_batch(archive: Archive, *, approver: Principal, batch_id: str, reason: str,
                   now: datetime) -> BatchView:
-    """Add an administrator's approval; enough distinct approvals make the batch executable.
+    """Add an approval; enough approvals of independent people make the batch executable.
+
+    Each approver has held their role at their place for `approver_min_days`; each further
+    approver is another person of another role or at another jurisdiction level than every
+    earlier one (archive/access/approvals.py), so nobody approves twice through an account
+    they made.
 
     Raises:
-        PermissionDeniedError: not an administrator.
+        PermissionDeniedError: not an approver role, "too_new", "not_independent".
         NotFoundError: no such batch in the approver's subtree.
         ApprovalError: "already_approved", "not_proposed".
     """
@@ -165,7 +171,12 @@ def approve_batch(archive: Archive, *, approver: Principal, batch_id: str, reaso
                 DisposalApproval.batch_id == batch_id,
                 DisposalApproval.user_id == approver.user_id)) is not None:
             raise ApprovalError(f"{approver.user_id} has already approved batch {batch_id}; "
-                                "another administrator must approve", reason="already_approved")
+                                "another person must approve", reason="already_approved")
+        me = approvals.require_settled(db, approver, now=now,
+                                       min_days=archive.settings.archive.approver_min_days)
+        for earlier in db.scalars(select(DisposalApproval.user_id).where(
+                DisposalApproval.batch_id == batch_id)):
+            approvals.require_independent(approvals.approver_of(db, earlier), me)
         db.add(DisposalApproval(batch_id=batch_id, user_id=approver.user_id,
                                 role=approver.role.value, reason=reason, at=now))
         db.flush()

@@ -17,10 +17,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
+from archive.access import approvals
+from archive.access.duties import Action, roles_for
 from archive.access.people import Principal, require_role
 from archive.catalog.models import Case, Jurisdiction, Recording, Session, Window
 from archive.evidence.errors import ArchiveError, ConflictError, InvalidInputError, NotFoundError
-from archive.evidence.vocabulary import RecordingState, Role
+from archive.evidence.vocabulary import RecordingState
 from archive.services import Archive
 from retention.locks import recording_prefix
 from retention.models import (
@@ -35,8 +37,9 @@ from retention.models import (
 
 logger = logging.getLogger(__name__)
 
-PLACE_ROLES = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN)
-RELEASE_ROLES = (Role.INSPECTOR, Role.ADMIN)
+PLACE_ROLES = roles_for(Action.PLACE_HOLD)  # the duty table (docs/security.md)
+RELEASE_ROLES = roles_for(Action.RELEASE_HOLD)
+RELEASE_REQUESTED = "release_requested"  # the first of the two people a release needs
 MAX_REFERENCE = 200
 MAX_REASON = 2000
 
@@ -118,12 +121,17 @@ def place_hold(archive: Archive, *, principal: Principal, kind: HoldKind, refere
 
 def release_hold(archive: Archive, *, principal: Principal, hold_id: str, reason: str,
                  now: datetime) -> HoldView:
-    """Release a hold (role and reason required, logged); lift S3 holds no other hold needs.
+    """Ask for, or give the second approval of, a hold's release (reason required, logged).
+
+    The first call records the request and the hold stays; it is released when a second,
+    independent person (another role or another jurisdiction level, archive/access/
+    approvals.py) agrees; both must have held their role there for `approver_min_days`.
+    Then S3 holds no other hold needs are lifted.
 
     Raises:
-        PermissionDeniedError: the role may not release holds.
+        PermissionDeniedError: the role may not release holds, "too_new", "not_independent".
         NotFoundError: no such hold in the caller's subtree.
-        ConflictError: "already_released".
+        ConflictError: "already_released", "already_requested" (by the same person).
     """
     require_role(principal, *RELEASE_ROLES)
     reason = _text(reason, "reason", MAX_REASON)
@@ -134,14 +142,31 @@ def release_hold(archive: Archive, *, principal: Principal, hold_id: str, reason
         if hold.released_at is not None:
             raise ConflictError(f"hold {hold_id} was released at "
                                 f"{hold.released_at.isoformat()}", reason="already_released")
-        hold.released_at, hold.released_by, hold.release_reason = now, principal.user_id, reason
-        db.add(HoldEvent(hold_id=hold_id, action="released", actor=principal.user_id,
-                         reason=reason, at=now))
-        rids = list(db.scalars(select(LegalHoldItem.recording_id).where(
-            LegalHoldItem.hold_id == hold_id,
-            LegalHoldItem.status == HoldItemStatus.ACTIVE)))
-    logger.info("legal_hold_released", extra={"hold": hold_id, "recordings": len(rids)})
-    sync_recordings(archive, rids, now=now)
+        me = approvals.require_settled(db, principal, now=now,
+                                       min_days=archive.settings.archive.approver_min_days)
+        asked = db.scalars(select(HoldEvent).where(HoldEvent.hold_id == hold_id,
+                                                   HoldEvent.action == RELEASE_REQUESTED)
+                           .order_by(HoldEvent.id)).first()
+        if asked is None:
+            db.add(HoldEvent(hold_id=hold_id, action=RELEASE_REQUESTED, actor=principal.user_id,
+                             reason=reason, at=now))
+            rids: list[str] | None = None
+        else:
+            if asked.actor == principal.user_id:
+                raise ConflictError(f"{principal.user_id} already asked to release hold "
+                                    f"{hold_id}; a second person must agree",
+                                    reason="already_requested")
+            approvals.require_independent(approvals.approver_of(db, asked.actor), me)
+            hold.released_at, hold.released_by, hold.release_reason = (
+                now, principal.user_id, reason)
+            db.add(HoldEvent(hold_id=hold_id, action="released", actor=principal.user_id,
+                             reason=reason, at=now, detail={"requested_by": asked.actor}))
+            rids = list(db.scalars(select(LegalHoldItem.recording_id).where(
+                LegalHoldItem.hold_id == hold_id,
+                LegalHoldItem.status == HoldItemStatus.ACTIVE)))
+    if rids is not None:
+        logger.info("legal_hold_released", extra={"hold": hold_id, "recordings": len(rids)})
+        sync_recordings(archive, rids, now=now)
     with archive.catalog.read() as db:
         return _view(db, hold_id)
 

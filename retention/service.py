@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
+from archive.access.duties import Action, roles_for
 from archive.access.people import Principal, require_role
 from archive.catalog.models import Case, Jurisdiction, Recording, Window
 from archive.evidence.errors import (
@@ -32,8 +33,8 @@ from retention.holds import held_recordings
 from retention.models import RecordingRetention, RetentionRule, RuleCategory
 from retention.policy import Decision, Period, Status
 
-POLICY_ROLES = (Role.ADMIN,)
-READ_ROLES = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN, Role.AUDITOR)
+POLICY_ROLES = roles_for(Action.MANAGE_REGISTRY)  # the duty table (docs/security.md)
+READ_ROLES = roles_for(Action.SEE_RETENTION)
 MAX_YEARS = 100
 MAX_DAYS = 36500
 MAX_REASON = 2000

@@ -176,12 +176,25 @@ def show(
     entry = row.objects[name]
     data = archive.store.read_verified(entry["key"], version_id=entry["version_id"],
                                        sha256_hex=entry["sha256"])
+    _log_reading(archive, recording_id, row.number, fmt)
     if fmt != "text":
         typer.echo(data.decode())
         return
     document = json.loads(data)
     for line in document["lines"]:
         typer.echo(f"[{_clock(line['offset_ms'])}] {line['text']}")
+
+
+def _log_reading(archive: Archive, recording_id: str, number: int, fmt: str) -> None:
+    """Transcript text read at the console: an access-log entry of the operator."""
+    from archive.audit import log as audit
+    from archive.cli.common import operator
+
+    audit.record(archive.catalog, audit.Access(
+        action="transcript", at=datetime.now(UTC), role="operator", target_type="transcript",
+        target_id=f"{recording_id}/transcript/{number}", recording_id=recording_id,
+        reason_kind="routine", reason_ref="console",
+        detail={"actor": operator().id, "format": fmt}))
 
 
 def correct(

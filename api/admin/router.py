@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from api import roles
-from api.admin import schemas, service
+from api.admin import grants, schemas, service
 from api.audit.log import AuditorDep
+from api.auth import links
+from api.auth import service as auth_service
+from api.auth.links import IssuedLink
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
 from archive.access.people import require_role
@@ -30,11 +33,28 @@ def _device_out(device: Device, name: str) -> schemas.DeviceOut:
                              last_heartbeat_at=device.last_heartbeat_at)
 
 
-def _user_out(user: User, name: str) -> schemas.UserOut:
+def _grant_out(grant: grants.RoleGrant) -> schemas.GrantOut:
+    return schemas.GrantOut(id=grant.id, user_id=grant.user_id, name=grant.name,
+                            role=grant.role, jurisdiction_id=grant.jurisdiction_id,
+                            new_account=grant.new_account, requested_by=grant.requested_by,
+                            requested_at=grant.requested_at, state=grant.state,
+                            decided_by=grant.decided_by, decided_at=grant.decided_at)
+
+
+def _user_out(user: User, name: str,
+              grant: grants.RoleGrant | None = None) -> schemas.UserOut:
     return schemas.UserOut(id=user.id, name=user.name, role=user.role.value,
                            jurisdiction_id=user.jurisdiction_id, jurisdiction_name=name,
                            has_password=user.password_hash is not None,
-                           disabled_at=user.disabled_at, created_at=user.created_at)
+                           disabled_at=user.disabled_at, created_at=user.created_at,
+                           role_since=user.role_since,
+                           pending_grant=_grant_out(grant) if grant is not None else None)
+
+
+def _link_out(request: Request, link: IssuedLink) -> schemas.LinkOut:
+    return schemas.LinkOut(user_id=link.user_id, kind=link.kind,
+                           url=link.url(request.app.state.settings.public_url),
+                           expires_at=link.expires_at)
 
 
 @router.get("/jurisdictions")
@@ -139,42 +159,85 @@ def list_users(archive: ArchiveDep, auditor: AuditorDep) -> list[schemas.UserOut
 
 
 @router.post("/users", status_code=201)
-def create_user(body: schemas.UserIn, archive: ArchiveDep, web: WebDep,
-                auditor: AuditorDep) -> schemas.UserOut:
-    """Add a person with a role in one of your jurisdictions."""
+def create_user(body: schemas.UserIn, request: Request, archive: ArchiveDep, web: WebDep,
+                auditor: AuditorDep) -> schemas.AccountOut:
+    """Add a person with a role in one of your jurisdictions; the answer holds their one-time
+    activation link. An administrator or inspector is made only once a second person
+    approves (`POST /api/v1/admin/grants/{grant_id}/approve`)."""
     require_role(auditor.principal, *roles.ADMIN)
+    now = datetime.now(UTC)
     with archive.catalog.write() as db:
-        user = service.create_user(db, auditor.principal, id=body.id, name=body.name,
-                                   role=body.role, jurisdiction_id=body.jurisdiction_id,
-                                   password=body.password, min_length=web.password_min_length)
-        auditor.log("admin", db=db, target_type="user", target_id=user.id,
-                    detail={"change": "created", "role": user.role.value})
-        return _user_out(user, body.jurisdiction_id)
+        made = service.create_user(db, auditor.principal, id=body.id, name=body.name,
+                                   role=body.role, jurisdiction_id=body.jurisdiction_id, now=now)
+        if isinstance(made, grants.RoleGrant):
+            auditor.log("admin", db=db, target_type="user", target_id=made.user_id,
+                        detail={"change": "grant_requested", "role": made.role,
+                                "grant": made.id, "new_account": True})
+            return schemas.AccountOut(user=None, link=None, grant=_grant_out(made))
+        link = links.issue(db, user=made, created_by=auditor.principal.user_id, now=now,
+                           hours=web.account_link_hours)
+        auditor.log("admin", db=db, target_type="user", target_id=made.id,
+                    detail={"change": "created", "role": made.role.value,
+                            "link": link.kind, "link_expires_at": link.expires_at.isoformat()})
+        out = _link_out(request, link)
+        return schemas.AccountOut(user=_user_out(made, body.jurisdiction_id), link=out,
+                                  grant=None, url=out.url)
 
 
 @router.patch("/users/{user_id}")
-def update_user(user_id: Id, body: schemas.UserPatch, archive: ArchiveDep, web: WebDep,
+def update_user(user_id: Id, body: schemas.UserPatch, archive: ArchiveDep,
                 auditor: AuditorDep) -> schemas.UserOut:
-    """Change a person's name, role, place, password or access."""
+    """Change a person's name, role, place or access (never their password)."""
     require_role(auditor.principal, *roles.ADMIN)
     with archive.catalog.write() as db:
-        user = service.update_user(db, auditor.principal, user_id=user_id,
+        done = service.update_user(db, auditor.principal, user_id=user_id,
                                    change=service.UserChange(**body.model_dump()),
-                                   min_length=web.password_min_length, now=datetime.now(UTC))
+                                   now=datetime.now(UTC))
         changed = sorted(k for k, v in body.model_dump().items() if v is not None)
-        auditor.log("admin", db=db, target_type="user", target_id=user.id,
-                    detail={"change": "updated", "fields": changed})
-        return _user_out(user, user.jurisdiction_id)
+        detail: dict[str, object] = {"change": "updated", "fields": changed,
+                                     "role": done.user.role.value}
+        if done.grant is not None:
+            detail.update(grant=done.grant.id, requested_role=done.grant.role)
+        auditor.log("admin", db=db, target_type="user", target_id=done.user.id, detail=detail)
+        return _user_out(done.user, done.user.jurisdiction_id, done.grant)
 
 
-@router.post("/users/{user_id}/tokens", status_code=201)
-def issue_user_token(user_id: Id, body: schemas.UserTokenIn, archive: ArchiveDep,
-                     auditor: AuditorDep) -> schemas.UserTokenOut:
-    """Issue an API token for a person's scripts; shown once."""
+@router.post("/users/{user_id}/reset", status_code=201)
+def reset_password(user_id: Id, request: Request, archive: ArchiveDep, web: WebDep,
+                   auditor: AuditorDep) -> schemas.LinkOut:
+    """Reset a person's password to a one-time link (shown once) with which they choose a
+    new one; their password, sessions and API tokens stop now, and they are told who did it
+    at their next login."""
     require_role(auditor.principal, *roles.ADMIN)
     with archive.catalog.write() as db:
-        row, token = service.issue_user_token(db, auditor.principal, user_id=user_id,
-                                              label=body.label)
-        auditor.log("admin", db=db, target_type="api_token", target_id=row.id,
-                    detail={"change": "issued", "user": user_id})
-        return schemas.UserTokenOut(id=row.id, user_id=user_id, label=row.label, token=token)
+        link = service.reset_password(db, auditor.principal, user_id=user_id,
+                                      now=datetime.now(UTC), hours=web.account_link_hours)
+        auditor.log("admin", db=db, target_type="user", target_id=user_id,
+                    detail={"change": "password_reset", "link": link.kind,
+                            "link_expires_at": link.expires_at.isoformat()})
+        return _link_out(request, link)
+
+
+@router.get("/grants")
+def list_grants(archive: ArchiveDep, auditor: AuditorDep) -> list[schemas.GrantOut]:
+    """Role grants in your subtree awaiting a second person."""
+    require_role(auditor.principal, *grants.APPROVER_ROLES)
+    with archive.catalog.read() as db:
+        return [_grant_out(g) for g in grants.list_pending(db, auditor.principal)]
+
+
+@router.post("/grants/{grant_id}/approve")
+def approve_grant(grant_id: Id, archive: ArchiveDep,
+                  auditor: AuditorDep) -> schemas.UserOut:
+    """The second person's approval of a role grant: another person, of another role or at
+    another jurisdiction level than the one who asked, settled in their own role."""
+    now = datetime.now(UTC)
+    with archive.catalog.write() as db:
+        done = grants.approve(db, auditor.principal, grant_id=grant_id, now=now,
+                              min_days=archive.settings.archive.approver_min_days)
+        auth_service.end_sessions(db, user_id=done.user.id, now=now)
+        auditor.log("admin", db=db, target_type="user", target_id=done.user.id,
+                    detail={"change": "grant_approved", "grant": grant_id,
+                            "role": done.grant.role, "requested_by": done.grant.requested_by,
+                            "new_account": done.grant.new_account})
+        return _user_out(done.user, done.user.jurisdiction_id)

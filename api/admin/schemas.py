@@ -67,19 +67,35 @@ class DeviceTokenOut(BaseModel):
 
 
 class UserIn(_In):
+    """A new person; they choose their password with the activation link (never the admin)."""
+
     id: str = Field(pattern=NEW_ID)
     name: str = Field(min_length=1, max_length=200)
     role: Role
     jurisdiction_id: str = Field(min_length=1, max_length=64)
-    password: str | None = Field(None, min_length=1, max_length=200)
 
 
 class UserPatch(_In):
+    """A change of role to administrator or inspector waits for a second person."""
+
     name: str | None = Field(None, min_length=1, max_length=200)
     role: Role | None = None
     jurisdiction_id: str | None = Field(None, min_length=1, max_length=64)
     disabled: bool | None = None
-    password: str | None = Field(None, min_length=1, max_length=200)
+
+
+class GrantOut(BaseModel):
+    id: str
+    user_id: str
+    name: str
+    role: str
+    jurisdiction_id: str
+    new_account: bool
+    requested_by: str
+    requested_at: datetime
+    state: str
+    decided_by: str | None
+    decided_at: datetime | None
 
 
 class UserOut(BaseModel):
@@ -91,14 +107,21 @@ class UserOut(BaseModel):
     has_password: bool
     disabled_at: datetime | None
     created_at: datetime
+    role_since: datetime
+    pending_grant: GrantOut | None = Field(None, description="a role awaiting a second person")
 
 
-class UserTokenIn(_In):
-    label: str = Field("", max_length=200)
-
-
-class UserTokenOut(BaseModel):
-    id: str
+class LinkOut(BaseModel):
     user_id: str
-    label: str
-    token: str = Field(description="shown only this once")
+    kind: str = Field(description="activation (a new account) or reset")
+    url: str = Field(description="hand it to the person; shown only this once")
+    expires_at: datetime
+
+
+class AccountOut(BaseModel):
+    """A new account and its activation link, or the grant that waits for a second person."""
+
+    user: UserOut | None
+    link: LinkOut | None
+    grant: GrantOut | None
+    url: str | None = Field(None, description="the activation link (link.url), for pages")

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
+from api.admin import grants
+from api.auth import links
 from api.auth import service as auth_service
 from api.rows import pairs
 from archive.access import people as access
 from archive.access import registry
 from archive.access.people import Principal
-from archive.catalog.models import ApiToken, Device, Jurisdiction, User, Window
-from archive.evidence.errors import ConflictError, InvalidInputError
+from archive.catalog.models import Device, Jurisdiction, User, Window
+from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import JurisdictionLevel, Role, WindowKind
 
 
@@ -62,20 +63,14 @@ def create_device(db: DBSession, principal: Principal, *, id: str, name: str,
 
 def rotate_device_token(db: DBSession, principal: Principal, *, device_id: str) -> str:
     """A new token for the device; the old one stops working at once."""
-    device = principal.scope.require_device(db, device_id)
-    if device.revoked_at is not None:
-        raise ConflictError(f"device {device_id} is revoked", reason="revoked")
-    token = registry.TOKEN_PREFIX + secrets.token_urlsafe(32)
-    device.token_hash = registry.hash_token(token)
-    return token
+    principal.scope.require_device(db, device_id)
+    return registry.rotate_device(db, id=device_id, now=datetime.now(UTC))
 
 
 def revoke_device(db: DBSession, principal: Principal, *, device_id: str,
                   now: datetime) -> Device:
-    device = principal.scope.require_device(db, device_id)
-    if device.revoked_at is None:
-        device.revoked_at = now
-    return device
+    principal.scope.require_device(db, device_id)
+    return registry.revoke_device(db, id=device_id, now=now)
 
 
 def list_users(db: DBSession, principal: Principal) -> list[tuple[User, str]]:
@@ -86,14 +81,17 @@ def list_users(db: DBSession, principal: Principal) -> list[tuple[User, str]]:
 
 
 def create_user(db: DBSession, principal: Principal, *, id: str, name: str, role: Role,
-                jurisdiction_id: str, password: str | None, min_length: int) -> User:
+                jurisdiction_id: str, now: datetime) -> User | grants.RoleGrant:
+    """A new account without a password, or, for a role that needs a second person, the
+    grant that makes the account once approved."""
     principal.scope.require_jurisdiction(db, jurisdiction_id)
-    password_hash = None
-    if password is not None:
-        auth_service.check_password_policy(password, min_length=min_length)
-        password_hash = auth_service.hash_password(password)
+    if grants.needs_second(role):
+        if not name.strip():
+            raise InvalidInputError("a name cannot be empty", reason="bad_name")
+        return grants.request(db, principal, user_id=id, name=name.strip(), role=role,
+                              jurisdiction_id=jurisdiction_id, new_account=True, now=now)
     return access.create_user(db, id=id, name=name.strip(), role=role,
-                              jurisdiction_id=jurisdiction_id, password_hash=password_hash)
+                              jurisdiction_id=jurisdiction_id)
 
 
 @dataclass(frozen=True)
@@ -102,12 +100,20 @@ class UserChange:
     role: Role | None = None
     jurisdiction_id: str | None = None
     disabled: bool | None = None
-    password: str | None = None
+
+
+@dataclass(frozen=True)
+class Updated:
+    user: User
+    grant: grants.RoleGrant | None  # the role asked for, awaiting a second person
 
 
 def update_user(db: DBSession, principal: Principal, *, user_id: str, change: UserChange,
-                min_length: int, now: datetime) -> User:
-    """Change a person; a change of role, place, password or access ends their sessions.
+                now: datetime) -> Updated:
+    """Change a person; a change of role, place or access ends their sessions.
+
+    A role that needs a second person is only asked for (see api/admin/grants.py); a new
+    role or place restarts the time before the person's approvals count.
 
     Raises:
         NotFoundError: the person or the new jurisdiction is outside the subtree.
@@ -121,34 +127,45 @@ def update_user(db: DBSession, principal: Principal, *, user_id: str, change: Us
                                 reason="self_change")
     if change.jurisdiction_id is not None:
         principal.scope.require_jurisdiction(db, change.jurisdiction_id)
-    if change.password is not None:
-        auth_service.check_password_policy(change.password, min_length=min_length)
-    ends_sessions = False
+    if change.name is not None and not change.name.strip():
+        raise InvalidInputError("a name cannot be empty", reason="bad_name")
+    ends_sessions, grant = False, None
     if change.name is not None:
-        if not change.name.strip():
-            raise InvalidInputError("a name cannot be empty", reason="bad_name")
         user.name = change.name.strip()
-    if change.role is not None and change.role != user.role:
-        user.role, ends_sessions = change.role, True
-    if change.jurisdiction_id is not None and change.jurisdiction_id != user.jurisdiction_id:
-        user.jurisdiction_id, ends_sessions = change.jurisdiction_id, True
+    place = change.jurisdiction_id or user.jurisdiction_id
+    if change.role is not None and change.role != user.role and grants.needs_second(change.role):
+        grant = grants.request(db, principal, user_id=user.id, name=user.name, role=change.role,
+                               jurisdiction_id=place, new_account=False, now=now)
+    elif change.role is not None and change.role != user.role:
+        user.role, user.role_since, ends_sessions = change.role, now, True
+    if grant is None and change.jurisdiction_id is not None \
+            and change.jurisdiction_id != user.jurisdiction_id:
+        user.jurisdiction_id, user.role_since, ends_sessions = change.jurisdiction_id, now, True
     if change.disabled is True and user.disabled_at is None:
         user.disabled_at, ends_sessions = now, True
     elif change.disabled is False:
         user.disabled_at = None
-    if change.password is not None:
-        user.password_hash = auth_service.hash_password(change.password)
-        ends_sessions = True
     if ends_sessions:
         auth_service.end_sessions(db, user_id=user.id, now=now)
     db.flush()
-    return user
+    return Updated(user=user, grant=grant)
 
 
-def issue_user_token(db: DBSession, principal: Principal, *, user_id: str,
-                     label: str) -> tuple[ApiToken, str]:
+def reset_password(db: DBSession, principal: Principal, *, user_id: str, now: datetime,
+                   hours: int) -> links.IssuedLink:
+    """A one-time link for the person to choose a password (their old one stops now).
+
+    Raises:
+        NotFoundError: the person is outside the subtree.
+        InvalidInputError: one's own password is changed on one's account page.
+    """
     user = principal.scope.require_user(db, user_id)
-    token = access.create_api_token(db, user_id=user.id, label=label)
-    row = db.scalars(select(ApiToken).where(
-        ApiToken.token_hash == registry.hash_token(token))).one()
-    return row, token
+    if user.id == principal.user_id:
+        raise InvalidInputError("change your own password on your account page",
+                                reason="self_change")
+    return links.issue(db, user=user, created_by=principal.user_id, now=now, hours=hours)
+
+
+def pending_grant(db: DBSession, user_id: str) -> grants.RoleGrant | None:
+    return db.scalar(select(grants.RoleGrant).where(grants.RoleGrant.user_id == user_id,
+                                                    grants.RoleGrant.state == grants.PENDING))

@@ -1,10 +1,11 @@
-"""Catalog tables of login: browser sessions and login attempts (for rate limiting)."""
+"""Catalog tables of login: browser sessions and bursts of failed logins (rate limiting)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.catalog.models import Base
@@ -26,16 +27,21 @@ class LoginSession(Base):
     ended_at: Mapped[datetime | None]
 
 
-class LoginAttempt(Base):
-    """One try at a password; failures within a window are counted per name and per address."""
+class LoginThrottle(Base):
+    """A burst of failed logins of one name (kind "user") or from one address ("ip").
 
-    __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(200))
-    ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime]
-    ok: Mapped[bool] = mapped_column(default=False)
+    Counted and checked in one transaction with each attempt; the burst ends, and is written
+    to the access log as one entry with its counts, after `login_window_minutes` without a
+    failure (or when the person logs in).
+    """
 
-
-Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.at)
-Index("ix_login_attempts_ip_at", LoginAttempt.ip, LoginAttempt.at)
+    __tablename__ = "login_throttles"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # passwords checked (or in check)
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # answered 429, nothing checked
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
+    # The other side of the attempts: addresses of a name, names from an address (a few).
+    seen: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from api.audit.log import AuditorDep, client_of
-from api.auth import schemas
+from api.auth import links, schemas
 from api.auth import service as auth_service
-from api.auth.errors import NotAuthenticatedError, TooManyAttemptsError
+from api.auth.errors import NotAuthenticatedError
 from api.deps import ArchiveDep, PrincipalDep, PublicDep, WebDep
 from api.errors import ErrorResponse
 from archive.access import people as access
@@ -38,15 +38,10 @@ def login(body: schemas.LoginIn, request: Request, response: Response, archive: 
     """Open a browser session: sets the session cookie and returns the CSRF token."""
     ip, agent = client_of(request)
     now = datetime.now(UTC)
-    try:
-        result = auth_service.login(archive.catalog, username=body.username,
-                                    password=body.password, ip=ip, user_agent=agent, now=now,
-                                    web=web)
-    except (NotAuthenticatedError, TooManyAttemptsError) as exc:
-        audit.record(archive.catalog, audit.Access(
-            action="login_failed", at=now, target_type="user", target_id=body.username,
-            ip=ip, user_agent=agent, outcome="denied", detail={"reason": exc.reason}))
-        raise
+    # Failures reach the access log one entry per burst (api/auth/throttle.py).
+    result = auth_service.login(archive.catalog, username=body.username,
+                                password=body.password, ip=ip, user_agent=agent, now=now,
+                                web=web)
     principal = result.principal
     audit.record(archive.catalog, audit.Access(
         action="login", at=now, user_id=principal.user_id, role=principal.role.value,
@@ -101,12 +96,30 @@ def change_password(body: schemas.PasswordIn, archive: ArchiveDep, web: WebDep,
         auth_service.set_password(db, user_id=principal.user_id, password=body.new,
                                   min_length=web.password_min_length, now=datetime.now(UTC))
         auditor.log("admin", db=db, target_type="user", target_id=principal.user_id,
-                    detail={"change": "own_password"})
+                    detail={"change": "own_password", "ended": "sessions and tokens"})
+
+
+@router.post("/activate", status_code=204)
+def activate(body: schemas.ActivateIn, request: Request, archive: ArchiveDep, web: WebDep,
+             _: PublicDep) -> None:
+    """Choose one's password with a one-time link (a new account, or after a reset)."""
+    ip, agent = client_of(request)
+    now = datetime.now(UTC)
+    auth_service.check_password_policy(body.password, min_length=web.password_min_length)
+    with archive.catalog.write() as db:
+        user = links.redeem(db, token=body.token,
+                            password_hash=auth_service.hash_password(body.password), ip=ip,
+                            now=now)
+        node = access.principal_of(db, user)
+        audit.append(db, audit.Access(
+            action="admin", at=now, user_id=user.id, role=user.role.value, target_type="user",
+            target_id=user.id, scope_path=node.jurisdiction_path, ip=ip, user_agent=agent,
+            detail={"change": "password_chosen_by_link"}))
 
 
 def _token_out(row: ApiToken) -> schemas.TokenOut:
     return schemas.TokenOut(id=row.id, label=row.label, created_at=row.created_at,
-                            revoked_at=row.revoked_at)
+                            revoked_at=row.revoked_at, expires_at=row.expires_at)
 
 
 @router.get("/tokens")
@@ -119,15 +132,17 @@ def list_tokens(archive: ArchiveDep, principal: PrincipalDep) -> list[schemas.To
 
 
 @router.post("/tokens", status_code=201)
-def create_token(body: schemas.TokenIn, archive: ArchiveDep,
+def create_token(body: schemas.TokenIn, archive: ArchiveDep, web: WebDep,
                  auditor: AuditorDep) -> schemas.NewTokenOut:
-    """Issue an API token acting as the caller, for scripts; its value is shown once."""
+    """Issue an API token acting as the caller (only ever oneself), for scripts; it expires
+    after `api_token_days` and its value is shown once."""
     with archive.catalog.write() as db:
         token = access.create_api_token(db, user_id=auditor.principal.user_id,
-                                        label=body.label)
+                                        label=body.label, days=web.api_token_days)
         row = db.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).one()
         auditor.log("admin", db=db, target_type="api_token", target_id=row.id,
-                    detail={"change": "token_created"})
+                    detail={"change": "token_created", "expires_at": row.expires_at.isoformat()
+                            if row.expires_at else None})
         return schemas.NewTokenOut(**_token_out(row).model_dump(), token=token)
 
 

@@ -44,6 +44,12 @@ class TokenOut(BaseModel):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None
+
+
+class ActivateIn(_In):
+    token: str = Field(min_length=1, max_length=200, description="from the one-time link")
+    password: str = Field(min_length=1, max_length=200, description="the password chosen")
 
 
 class NewTokenOut(TokenOut):

@@ -11,12 +11,12 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
+from api.auth import throttle
 from api.auth.errors import NotAuthenticatedError, TooManyAttemptsError
-from api.auth.models import LoginAttempt, LoginSession
+from api.auth.models import LoginSession
 from api.settings import WebSettings
 from archive.access import people as access
 from archive.access.people import Principal
@@ -62,13 +62,15 @@ def hash_password(password: str) -> str:
 
 def set_password(db: DBSession, *, user_id: str, password: str, min_length: int,
                  now: datetime) -> None:
-    """Give a person a new password (their login sessions are ended)."""
+    """Give a person a new password; their login sessions end and their API tokens are
+    revoked (whoever knew the old password may have made some)."""
     check_password_policy(password, min_length=min_length)
     user = db.get(User, user_id)
     if user is None:
         raise NotFoundError(f"user {user_id} does not exist", reason="no_user")
     user.password_hash = hash_password(password)
     end_sessions(db, user_id=user_id, now=now)
+    access.revoke_api_tokens(db, user_id=user_id, now=now)
 
 
 def end_sessions(db: DBSession, *, user_id: str, now: datetime) -> None:
@@ -94,40 +96,33 @@ class LoginResult:
     expires_at: datetime
 
 
-def _failures(db: DBSession, column: InstrumentedAttribute[str], value: str,
-              since: datetime) -> int:
-    return int(db.scalar(select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.ok.is_(False), LoginAttempt.at >= since)) or 0)
-
-
 def login(catalog: Catalog, *, username: str, password: str, ip: str, user_agent: str,
           now: datetime, web: WebSettings) -> LoginResult:
     """Check a name and password and open a browser session.
 
+    The attempt is checked against the limits and counted in one transaction before the
+    password is checked (`api.auth.throttle`); failures reach the access log one entry per
+    burst.
+
     Raises:
-        TooManyAttemptsError: too many recent failures for this name or address; the
+        TooManyAttemptsError: this name or address must wait before its next try; the
             password is not even checked.
         NotAuthenticatedError: wrong name or password, or a disabled account (one message
             for all, so names cannot be probed).
     """
-    username = username.strip()[:200]
-    since = now - timedelta(minutes=web.login_window_minutes)
-    retry = web.login_window_minutes * 60
-    with catalog.read() as db:
-        if _failures(db, LoginAttempt.username, username, since) >= web.login_max_failures:
-            raise TooManyAttemptsError("too many failed logins for this name; try again later",
-                                       retry_after_s=retry)
-        if _failures(db, LoginAttempt.ip, ip, since) >= web.login_max_failures_per_ip:
-            raise TooManyAttemptsError("too many failed logins from this address; try again "
-                                       "later", retry_after_s=retry)
+    username, ip = username.strip()[:200], ip[:64]
+    with catalog.write() as db:
+        decision = throttle.reserve(db, name=username, ip=ip, now=now, web=web)
+        throttle.sweep(db, now=now, web=web)
         user = db.get(User, username) if username else None
         stored = user.password_hash if user is not None else None
         disabled = user is not None and user.disabled_at is not None and user.disabled_at <= now
+    if decision.retry_after_s is not None:
+        raise TooManyAttemptsError(decision.message, retry_after_s=decision.retry_after_s)
     ok = password_matches(stored, password[:_MAX_PASSWORD]) and not disabled
     with catalog.write() as db:
-        db.add(LoginAttempt(username=username, ip=ip[:64], at=now, ok=ok))
-        # Old attempts are no use to the limiter: keep a day for the record.
-        db.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+        if ok and user is not None:
+            throttle.forgive(db, name=username, ip=ip, now=now, web=web)
         if not ok or user is None:
             result = None
         else:

@@ -57,7 +57,11 @@ def load_case(db: DBSession, principal: Principal, case_id: str) -> CaseView:
 
 
 def find_case_id(db: DBSession, principal: Principal, number: str) -> str:
-    case_id = db.scalar(select(Case.id).where(Case.number == number.strip()))
-    if case_id is None:
-        raise NotFoundError(f"case {number} does not exist", reason="no_case")
-    return principal.scope.require_case(db, case_id).id
+    """The case with this number that the person may see (numbers repeat across counties)."""
+    for case_id in db.scalars(select(Case.id).where(Case.number == number.strip())
+                              .order_by(Case.created_at)):
+        try:
+            return principal.scope.require_case(db, case_id).id
+        except NotFoundError:
+            continue
+    raise NotFoundError(f"case {number} does not exist", reason="no_case")

@@ -47,7 +47,7 @@ def build(db: DBSession, principal: Principal, *, web: WebSettings, now: datetim
     if principal.role in roles.COMPLAINT_READ:
         complaints = list_complaints(db, principal, web=web, today=today, open_only=True,
                                      limit=20)
-    if principal.role in roles.EVIDENCE:
+    if principal.role in roles.CONTENT:  # flags are read from what was said
         items = flagged_sessions(db, principal, since=start - timedelta(days=FLAGGED_DAYS))
         names = dict(pairs(db.execute(select(Window.id, Window.name).where(
             Window.id.in_({i.window_id for i in items})))))

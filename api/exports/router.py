@@ -10,13 +10,16 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
+from api.audit.log import Auditor, AuditorDep
+from api.audit.reasons import ReasonDep
 from api.deps import ArchiveDep, JobsDep, PrincipalDep
 from api.errors import ErrorResponse
 from api.exports.schemas import ExportIn, ExportOut
 from archive.catalog.models import User
 from archive.evidence.errors import ConfigurationError, ConflictError, NotFoundError
+from archive.export.access import Actor, ExportRead, log_export
 from archive.export.builder import PackageBuilder
-from archive.export.jobs import DONE, EXPORT_TASK, ExportJobs, jobs_root
+from archive.export.jobs import DONE, EXPORT_TASK, ExportJobs, file_sha256, jobs_root
 from archive.export.offline.layout import ExportRequest, Selection
 
 router = APIRouter(
@@ -33,8 +36,12 @@ def _jobs(home: Path) -> ExportJobs:
 
 @router.post("", status_code=202)
 def create_export(body: ExportIn, archive: ArchiveDep, jobs: JobsDep,
-                  principal: PrincipalDep) -> ExportOut:
-    """Check the request now (arguments, existence, permission), then build it as a job."""
+                  auditor: AuditorDep) -> ExportOut:
+    """Check the request now (arguments, existence, permission), then build it as a job.
+
+    The creation is an access-log entry (who, the export id, what it selects, why).
+    """
+    principal = auditor.principal
     with archive.catalog.read() as db:
         user = db.get(User, principal.user_id)
     request = ExportRequest(
@@ -42,7 +49,7 @@ def create_export(body: ExportIn, archive: ArchiveDep, jobs: JobsDep,
                             window_id=body.window, since=body.since, until=body.until),
         reason=body.reason, actor=f"user:{principal.user_id}",
         actor_name=user.name if user else "", actor_role=principal.role.value)
-    PackageBuilder(archive, documents={}, access_logs={}).check(request, principal)
+    targets = PackageBuilder(archive, documents={}, access_logs={}).check(request, principal)
     task = jobs.tasks.get(EXPORT_TASK)
     if task is None:
         raise ConfigurationError("the export task is not registered: install the "
@@ -50,6 +57,10 @@ def create_export(body: ExportIn, archive: ArchiveDep, jobs: JobsDep,
                                  reason="no_export_task")
     store = _jobs(archive.settings.home)
     job = store.create(request, principal, now=datetime.now(UTC))
+    log_export(archive.catalog, _actor(auditor), action="export", reason=body.reason,
+               read=ExportRead(export_id=job.id, recording_ids=list(targets.intervals),
+                               session_ids=targets.session_ids,
+                               extra={"selection": job.selection}))
     task(job.id)
     return ExportOut.of(store.get(job.id))
 
@@ -62,9 +73,11 @@ def get_export(job_id: JobId, archive: ArchiveDep, principal: PrincipalDep) -> E
 
 @router.get("/{job_id}/download", response_class=FileResponse,
             responses={200: {"content": {"application/zip": {}}}})
-def download_export(job_id: JobId, archive: ArchiveDep,
-                    principal: PrincipalDep) -> FileResponse:
-    """The finished package, once its job is done."""
+def download_export(job_id: JobId, archive: ArchiveDep, auditor: AuditorDep,
+                    reason: ReasonDep) -> FileResponse:
+    """The finished package, once its job is done; each download is logged with its reason
+    and the package's sha256 (polling the job is not)."""
+    principal = auditor.principal
     store = _jobs(archive.settings.home)
     job = store.get_for(job_id, principal)
     if job.state != DONE:
@@ -73,5 +86,22 @@ def download_export(job_id: JobId, archive: ArchiveDep,
     if not package.is_file():
         raise NotFoundError(f"the package of export {job_id} is no longer kept",
                             reason="package_gone")
+    with archive.catalog.read() as db:
+        reason.validate(db, principal)
+    result = job.result
+    log_export(archive.catalog, _actor(auditor), action="download", reason=reason.log_ref,
+               reason_kind=reason.kind, read=ExportRead(
+                   export_id=job.id, recording_ids=result.get("recording_ids", []),
+                   session_ids=result.get("session_ids", []),
+                   package_sha256=result.get("package_sha256") or file_sha256(package),
+                   tagmanifest_sha256=result.get("tagmanifest_sha256"),
+                   extra={"export_reason": job.reason[:2000],
+                          "bytes": result.get("bytes")}))
     return FileResponse(package, media_type="application/zip",
                         filename=f"aidrec-export-{job_id}.zip")
+
+
+def _actor(auditor: Auditor) -> Actor:
+    p = auditor.principal
+    return Actor(user_id=p.user_id, role=p.role.value, ip=auditor.ip,
+                 user_agent=auditor.user_agent, scope_path=p.jurisdiction_path)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.deps import ArchiveDep, DeviceActor, DeviceDep
+from api.deps import ArchiveDep, DeviceActor
 from api.errors import ErrorResponse
 from archive.catalog.models import Recording, Session
 from archive.evidence.digest import genesis_hash
@@ -64,29 +64,32 @@ class IdsOut(BaseModel):
 
 
 def _open_recordings(archive: Any, actor: ingest.Actor, window_id: str) -> list[Recording]:
+    """The window's open recordings that this device opened: it acts on no other's."""
     with archive.catalog.read() as db:
         actor.scope(db).require_window(db, window_id)
         return list(db.scalars(select(Recording).where(
-            Recording.window_id == window_id, Recording.state == RecordingState.OPEN)
+            Recording.window_id == window_id, Recording.state == RecordingState.OPEN,
+            Recording.device_id == actor.device_id)
             .order_by(Recording.started_at)))
 
 
 def _live_or_raise(archive: Any, actor: ingest.Actor, window_id: str) -> list[Recording]:
     recordings = _open_recordings(archive, actor, window_id)
     if not recordings:
-        raise ConflictError(f"window {window_id} has no open recording", reason="not_recording")
+        raise ConflictError(f"{actor.id} has no open recording at window {window_id}",
+                            reason="not_recording")
     return recordings
 
 
 @router.get("/{window_id}/recordings")
-def list_recordings(window_id: str, archive: ArchiveDep, actor: DeviceActor, device: DeviceDep,
+def list_recordings(window_id: str, archive: ArchiveDep, actor: DeviceActor,
                     started_at: Annotated[datetime | None, Query()] = None,
                     ) -> list[LiveRecordingOut]:
     """This device's open recordings of the window (optionally the one started at a time)."""
     if started_at is not None and started_at.tzinfo is None:
         raise InvalidInputError("started_at must carry a UTC offset", reason="naive_time")
     found = [r for r in _open_recordings(archive, actor, window_id)
-             if r.device_id == device.id and (started_at is None or r.started_at == started_at)]
+             if started_at is None or r.started_at == started_at]
     return [LiveRecordingOut(id=r.id, window_id=r.window_id, camera_id=r.camera_id,
                              started_at=r.started_at, state=r.state.value,
                              genesis=genesis_hash(r.id), segment_count=r.segment_count)
@@ -96,7 +99,7 @@ def list_recordings(window_id: str, archive: ArchiveDep, actor: DeviceActor, dev
 @router.post("/{window_id}/sessions", status_code=201)
 def open_live_session(window_id: str, body: LiveSessionIn, archive: ArchiveDep,
                       actor: DeviceActor) -> IdsOut:
-    """Open a session on each recording the window has open now (one per camera)."""
+    """Open a session on each recording this device has open at the window (one per camera)."""
     started = body.started_at or datetime.now(UTC)
     ids = [ingest.open_session(archive.catalog, actor=actor, recording_id=r.id,
                                started_at=started, case_number=body.case_number,
@@ -109,7 +112,7 @@ def open_live_session(window_id: str, body: LiveSessionIn, archive: ArchiveDep,
 @router.post("/{window_id}/sessions/end")
 def end_live_sessions(window_id: str, body: LiveEndIn, archive: ArchiveDep,
                       actor: DeviceActor) -> IdsOut:
-    """End the sessions still open on the window's open recordings."""
+    """End the sessions still open on this device's open recordings of the window."""
     ended = body.ended_at or datetime.now(UTC)
     recordings = [r.id for r in _live_or_raise(archive, actor, window_id)]
     with archive.catalog.read() as db:
@@ -123,7 +126,7 @@ def end_live_sessions(window_id: str, body: LiveEndIn, archive: ArchiveDep,
 @router.post("/{window_id}/markers", status_code=201)
 def add_live_marker(window_id: str, body: LiveMarkerIn, archive: ArchiveDep,
                     actor: DeviceActor) -> IdsOut:
-    """Drop a marker on each recording the window has open now."""
+    """Drop a marker on each recording this device has open at the window."""
     at = body.at or datetime.now(UTC)
     ids = [ingest.add_marker(archive.catalog, actor=actor, recording_id=r.id, at=at,
                              label=body.label).id

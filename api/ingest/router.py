@@ -49,8 +49,7 @@ def open_recording(body: schemas.RecordingOpen, archive: ArchiveDep,
 def get_recording(recording_id: str, archive: ArchiveDep,
                   actor: DeviceActor) -> schemas.RecordingOut:
     with archive.catalog.read() as db:
-        recording, _ = actor.scope(db).require_recording(db, recording_id)
-        return _recording_out(recording)
+        return _recording_out(ingest.load_recording(db, recording_id, actor))
 
 
 @router.put("/recordings/{recording_id}/segments/{seq}")

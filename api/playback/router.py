@@ -12,12 +12,14 @@ from fastapi.responses import Response, StreamingResponse
 
 from api import roles
 from api.audit.log import Auditor, AuditorDep
+from api.audit.reasons import Reason
 from api.deps import ArchiveDep, WebDep
 from api.errors import ErrorResponse
 from api.playback import schemas, service
 from api.playback.models import PlaybackGrant
 from api.sessions.service import session_range
 from archive.access.people import require_role
+from archive.audit import log as audit
 from archive.catalog.models import Recording
 from archive.evidence.errors import ArchiveError, InvalidInputError
 from archive.evidence.vocabulary import RecordingState
@@ -43,7 +45,7 @@ def start_playback(body: schemas.PlaybackIn, archive: ArchiveDep, web: WebDep,
     principal = auditor.principal
     require_role(principal, *roles.EVIDENCE)
     now = datetime.now(UTC)
-    reason = service.Reason(kind=body.reason_kind, ref=body.reason_ref)
+    reason = Reason(kind=body.reason_kind, ref=body.reason_ref)
     with archive.catalog.write() as db:
         if body.session_id is not None:
             if body.recording_id or body.start or body.end:
@@ -67,7 +69,8 @@ def start_playback(body: schemas.PlaybackIn, archive: ArchiveDep, web: WebDep,
                     session_id=session_id, window_id=placed.window.id, scope_path=placed.path,
                     reason_kind=reason.kind, reason_ref=grant.reason_ref,
                     detail={"playback": grant.id, "segments": [grant.first_seq,
-                                                               grant.last_seq]})
+                                                               grant.last_seq],
+                            **audit.range_detail(start, end)})
         base = _base(grant.id)
         hls = service.playable_as_hls(entries)
         return schemas.PlaybackOut(
@@ -109,7 +112,8 @@ def _log_media(auditor: Auditor, action: str, grant: PlaybackGrant, window_id: s
     auditor.log(action, target_type="playback", target_id=grant.id,
                 recording_id=grant.recording_id, session_id=grant.session_id,
                 window_id=window_id, scope_path=scope_path, reason_kind=grant.reason_kind,
-                reason_ref=grant.reason_ref, detail=detail)
+                reason_ref=grant.reason_ref,
+                detail={**detail, **audit.range_detail(grant.range_start, grant.range_end)})
 
 
 @router.get("/{grant_id}/segments/{seq}.ts", response_class=StreamingResponse,

@@ -15,46 +15,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DBSession
 
-from api.complaints.models import Complaint
+from api.audit.reasons import Reason
 from api.playback.models import PlaybackGrant
 from api.sessions.service import segments_between
 from archive.access.people import Principal
 from archive.access.scope import Placed
-from archive.audit.log import REASON_KINDS
-from archive.catalog.models import Jurisdiction, Recording, Segment
+from archive.catalog.models import Recording, Segment
 from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 
 HLS_TYPES = frozenset({"video/mp2t"})
 MAX_RANGE = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class Reason:
-    kind: str  # complaint | inspection | routine
-    ref: str
-
-    def validate(self, db: DBSession, principal: Principal) -> None:
-        """Raises:
-            InvalidInputError: unknown kind, or a complaint/ticket without its number; a
-                complaint number that is not a complaint in the person's subtree.
-        """
-        if self.kind not in REASON_KINDS:
-            raise InvalidInputError(f"got reason {self.kind!r}, expected one of "
-                                    f"{', '.join(REASON_KINDS)}", reason="bad_reason")
-        ref = self.ref.strip()
-        if self.kind in ("complaint", "inspection") and not ref:
-            raise InvalidInputError(f"a {self.kind} reason needs its number",
-                                    reason="reason_ref_missing")
-        if len(ref) > 200:
-            raise InvalidInputError("a reason reference has at most 200 characters",
-                                    reason="bad_reason")
-        if self.kind == "complaint":
-            found = db.execute(select(Jurisdiction.path).join(
-                Complaint, Complaint.jurisdiction_id == Jurisdiction.id)
-                .where(Complaint.number == ref)).first()
-            if found is None or not principal.covers(found[0]):
-                raise InvalidInputError(f"complaint {ref} is not registered",
-                                        reason="unknown_complaint")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from api import roles
 from api.audit.log import AuditorDep
+from api.audit.reasons import ReasonDep
 from api.audit.schemas import ViewerOut
 from api.audit.service import names_of
 from api.deps import ArchiveDep, WebDep
@@ -16,6 +17,7 @@ from api.errors import ErrorResponse
 from api.sessions import schemas, service
 from archive.access.people import require_role
 from archive.audit import log as audit
+from archive.catalog.models import Recording
 from archive.evidence.errors import InvalidInputError
 from archive.evidence.vocabulary import Stage
 
@@ -75,15 +77,21 @@ def get_session(session_id: SessionId, archive: ArchiveDep,
 
 
 @router.get("/{session_id}/transcript")
-def get_transcript(session_id: SessionId, archive: ArchiveDep,
-                   auditor: AuditorDep) -> schemas.TranscriptOut:
-    """The transcript lines said during the session (when it has been transcribed)."""
+def get_transcript(session_id: SessionId, archive: ArchiveDep, auditor: AuditorDep,
+                   reason: ReasonDep) -> schemas.TranscriptOut:
+    """The transcript lines said during the session (when it has been transcribed).
+
+    Transcript text is evidence: the request names why (as playback does) and is logged.
+    """
     require_role(auditor.principal, *roles.EVIDENCE)
     with archive.catalog.read() as db:
         view = service.load_session(db, auditor.principal, session_id, now=datetime.now(UTC))
+        reason.validate(db, auditor.principal)
     auditor.log("transcript", target_type="session", target_id=view.session.id,
                 recording_id=view.recording.id, session_id=view.session.id,
-                window_id=view.placed.window.id, scope_path=view.placed.path)
+                window_id=view.placed.window.id, scope_path=view.placed.path,
+                reason_kind=reason.kind, reason_ref=reason.log_ref,
+                detail={"lines": len(view.lines)})
     return schemas.TranscriptOut(session_id=view.session.id, state=view.transcript_state,
                                  lines=[schemas.LineOut.of(line) for line in view.lines])
 
@@ -95,7 +103,10 @@ def get_viewers(session_id: SessionId, archive: ArchiveDep,
     require_role(auditor.principal, *roles.VIEWERS)
     with archive.catalog.read() as db:
         session, placed = auditor.principal.scope.require_session(db, session_id)
-        found = audit.viewers(db, session_id=session.id)
+        recording = db.get_one(Recording, session.recording_id)
+        found = audit.viewers(db, session_id=session.id, recording_id=recording.id,
+                              during=service.session_range(session, recording,
+                                                           datetime.now(UTC)))
         names = names_of(db, {v.user_id for v in found})
     auditor.log("audit", target_type="session", target_id=session.id, session_id=session.id,
                 recording_id=session.recording_id, window_id=placed.window.id,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DBSession
 from api.compose.transcripts import session_flag_count, window_flags
 from api.rows import pairs
 from api.sessions.service import day_bounds
+from archive.access.duties import Action, may
 from archive.access.people import Principal
 from archive.access.scope import Placed
 from archive.catalog.models import (
@@ -123,7 +124,8 @@ class Day:
 
 def window_day(db: DBSession, principal: Principal, *, window_id: str, day: date,
                zone: ZoneInfo) -> Day:
-    """A window's local day.
+    """A window's local day. Flags are read from what was said: only a role that may see
+    evidence content gets them (others get no flag points and zero counts).
 
     Raises:
         NotFoundError: no such window in the person's subtree.
@@ -159,11 +161,13 @@ def window_day(db: DBSession, principal: Principal, *, window_id: str, day: date
     result.markers = [DayPoint(m.at, m.label, "marker") for m in db.scalars(
         select(Marker).where(Marker.recording_id.in_(recordings), Marker.at >= start,
                              Marker.at < end).order_by(Marker.at))]
-    for flag in window_flags(db, window_id=window_id, start=start, end=end):
+    content = may(principal.role, Action.SEE_CONTENT)
+    for flag in window_flags(db, window_id=window_id, start=start, end=end) if content else ():
         owner = flag.session_id or _session_at(sessions, flag.at)
         result.flags.append(DayPoint(flag.at, flag.kind, "flag", owner))
     result.sessions = [DaySession(s.id, s.started_at, s.ended_at, n,
-                                  s.stage.value if s.stage else None, s.staff_id, c)
+                                  s.stage.value if s.stage else None, s.staff_id,
+                                  c if content else 0)
                        for s, n, c in sessions]
     return result
 

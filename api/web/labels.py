@@ -77,6 +77,7 @@ LABELS: dict[str, dict[str, str]] = {
         "open": N_("Being transcribed"), "complete": N_("Complete"),
     },
     "score": {"0": N_("No"), "1": N_("Partly"), "2": N_("Yes")},
+    "link_kind": {"activation": N_("Activation link"), "reset": N_("Password reset")},
     # API error reasons shown to people in their language (the API's message is English).
     "error": {
         "bad_credentials": N_("Wrong user name or password."),
@@ -91,6 +92,10 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown_complaint": N_("No complaint with this number is registered."),
         "no_media": N_("Nothing was recorded in this time range."),
         "weak_password": N_("The password is too short or too simple."),
+        "bad_link": N_("This link is unknown, used or expired; ask an administrator for a new "
+                       "one."),
+        "too_new": N_("Your role there is too recent for this approval."),
+        "not_independent": N_("A second person of another role or level must approve."),
         "incomplete": N_("Fill in every required field."),
         "exists": N_("This already exists."),
         "already_linked": N_("This session is already linked."),

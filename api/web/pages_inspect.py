@@ -10,9 +10,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from api import roles
+from api.admin import grants
 from api.admin import service as admin_service
 from api.audit import service as audit_service
 from api.audit.log import AuditorDep
+from api.audit.reasons import Reason, shown_sessions
+from api.auth import links
 from api.complaints import service as complaints_service
 from api.complaints.models import Outcome
 from api.compose.transcripts import search_transcripts
@@ -39,11 +42,16 @@ def _blank(value: str | None) -> str | None:
 def search_page(request: Request, archive: ArchiveDep, web: WebDep, auditor: AuditorDep,
                 q: Text = None, window: Text = None, case: Text = None,
                 stage: Text = None, staff: Text = None, day: Text = None,
-                flagged: Text = None,
+                flagged: Text = None, reason_kind: Text = None, reason_ref: Text = None,
                 offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> HTMLResponse:
-    """Transcript search when words are given, else sessions by window, day, case, stage."""
+    """Transcript search when words are given, else sessions by window, day, case, stage.
+
+    Transcript text is evidence: a search for words needs a reason, and its log entry names
+    the sessions whose lines were shown.
+    """
     principal = auditor.principal
     require_role(principal, *roles.EVIDENCE)
+    reason = Reason(kind=reason_kind, ref=reason_ref or "") if reason_kind else None
     q, window, case, staff = _blank(q), _blank(window), _blank(case), _blank(staff)
     stage_value = Stage(stage) if stage in {s.value for s in Stage} else None
     try:
@@ -54,8 +62,12 @@ def search_page(request: Request, archive: ArchiveDep, web: WebDep, auditor: Aud
     hits = None
     sessions = None
     next_offset: int | None = None
+    if q and reason is None:
+        raise InvalidInputError("say why you search transcript text (a reason is required)",
+                                reason="reason_missing")
     with archive.catalog.read() as db:
-        if q:
+        if q and reason is not None:
+            reason.validate(db, principal)
             since = until = None
             if the_day is not None:
                 since, until = sessions_service.day_bounds(the_day, web.zone)
@@ -75,8 +87,14 @@ def search_page(request: Request, archive: ArchiveDep, web: WebDep, auditor: Aud
     params = {k: v for k, v in (("q", q), ("window", window), ("case", case),
                                 ("stage", stage), ("staff", staff), ("day", day),
                                 ("flagged", flagged)) if v}
-    auditor.log("search", target_type="search_page", detail={"params": params})
+    if reason is not None and q:
+        params.update(reason_kind=reason.kind, reason_ref=reason.log_ref)
+    auditor.log("search", target_type="search_page",
+                reason_kind=reason.kind if reason and q else None,
+                reason_ref=reason.log_ref if reason and q else None,
+                detail={"params": params, **shown_sessions(hits or [])})
     return render(request, "search.html", q=q or "", hits=hits, sessions=sessions,
+                  reason=reason if q else None,
                   params=params, next_offset=next_offset, offset=offset, windows=windows,
                   stages=list(Stage), me=me(archive, principal.user_id))
 
@@ -185,6 +203,7 @@ def admin_page(request: Request, archive: ArchiveDep, auditor: AuditorDep) -> HT
             "windows": admin_service.list_windows(db, principal),
             "devices": admin_service.list_devices(db, principal),
             "users": admin_service.list_users(db, principal),
+            "grants": grants.list_pending(db, principal),
         }
         scope = principal.scope.require_jurisdiction(db, principal.jurisdiction_id)
     auditor.log("view", target_type="admin")
@@ -193,9 +212,13 @@ def admin_page(request: Request, archive: ArchiveDep, auditor: AuditorDep) -> HT
 
 
 @router.get("/account")
-def account_page(request: Request, archive: ArchiveDep, auditor: AuditorDep) -> HTMLResponse:
+def account_page(request: Request, archive: ArchiveDep, web: WebDep,
+                 auditor: AuditorDep) -> HTMLResponse:
     with archive.catalog.read() as db:
         tokens = list(db.scalars(select(ApiToken).where(
             ApiToken.user_id == auditor.principal.user_id).order_by(ApiToken.created_at)))
-    return render(request, "account.html", tokens=tokens,
+        history = links.history(db, user_id=auditor.principal.user_id)
+        notices = links.since_last_login(db, user_id=auditor.principal.user_id)
+    return render(request, "account.html", tokens=tokens, history=history, notices=notices,
+                  token_days=web.api_token_days,
                   me=me(archive, auditor.principal.user_id))

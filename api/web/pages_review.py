@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,6 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api import roles
 from api.audit.log import AuditorDep
+from api.audit.reasons import Reason, ReasonKind
+from api.auth import links
 from api.cases import service as cases_service
 from api.dashboard import service as dashboard_service
 from api.deps import ArchiveDep, WebDep
@@ -32,9 +35,10 @@ def dashboard(request: Request, archive: ArchiveDep, web: WebDep,
     now = datetime.now(UTC)
     with archive.catalog.read() as db:
         board = dashboard_service.build(db, auditor.principal, web=web, now=now)
+        notices = links.since_last_login(db, user_id=auditor.principal.user_id)
     auditor.log("view", target_type="dashboard")
     today = now.astimezone(web.zone).date()
-    return render(request, "dashboard.html", board=board, today=today,
+    return render(request, "dashboard.html", board=board, today=today, notices=notices,
                   yesterday=today - timedelta(days=1), me=me(archive, auditor.principal.user_id),
                   can_timeline=auditor.principal.role in roles.TIMELINE)
 
@@ -84,17 +88,33 @@ def _visible_hours(day: timeline_service.Day, zone: Any) -> tuple[datetime, date
 def session_page(request: Request, session_id: str, archive: ArchiveDep, web: WebDep,
                  auditor: AuditorDep,
                  complaint: Annotated[str | None, Query(max_length=100)] = None,
-                 t: Annotated[int | None, Query(ge=0, le=10**9)] = None) -> HTMLResponse:
+                 t: Annotated[int | None, Query(ge=0, le=10**9)] = None,
+                 reason_kind: Annotated[ReasonKind | None, Query()] = None,
+                 reason_ref: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """A session with its player; its transcript text only once a reason is given.
+
+    Without a reason the page shows what is not evidence content (times, case, flags'
+    kinds) and logs a view; with one it shows the transcript lines and logs that reading.
+    """
     principal = auditor.principal
     require_role(principal, *roles.EVIDENCE)
+    reason = Reason(kind=reason_kind, ref=reason_ref) if reason_kind else None
     with archive.catalog.read() as db:
-        view = sessions_service.load_session(db, principal, session_id, now=datetime.now(UTC))
+        if reason is not None:
+            reason.validate(db, principal)
+        view = sessions_service.load_session(db, principal, session_id, now=datetime.now(UTC),
+                                             with_transcript=reason is not None)
         reviews = reviews_service.list_reviews(db, principal, session_id=session_id)
         notes = reviews_service.list_notes(db, principal, session_id=session_id)
         names = names_of(db, {r.reviewer_id for r in reviews} | {n.author_id for n in notes})
-    auditor.log("view", target_type="session", target_id=view.session.id,
-                recording_id=view.recording.id, session_id=view.session.id,
-                window_id=view.placed.window.id, scope_path=view.placed.path)
+    auditor.log("transcript" if reason else "view", target_type="session",
+                target_id=view.session.id, recording_id=view.recording.id,
+                session_id=view.session.id, window_id=view.placed.window.id,
+                scope_path=view.placed.path, reason_kind=reason.kind if reason else None,
+                reason_ref=reason.log_ref if reason else None,
+                detail={"lines": len(view.lines)} if reason else {})
+    if reason is None:  # a flag's text is the transcript line it was raised in
+        view.items = [replace(i, text="") if i.kind == "flag" else i for i in view.items]
     entries = playlist_entries(view.segments)
     start_ms = player_ms(entries, view.start)
     items = [{"kind": i.kind, "player_ms": player_ms(entries, i.at) - start_ms,
@@ -112,7 +132,8 @@ def session_page(request: Request, session_id: str, archive: ArchiveDep, web: We
     return render(request, "session.html", v=view, reviews=reviews, notes=notes, names=names,
                   checklist=web.checklist, timeline_json=json.dumps(timeline, ensure_ascii=False)
                   .replace("</", "<\\/"), items=items, line_ms=line_ms,
-                  complaint=complaint or "", can_review=principal.role in roles.REVIEW,
+                  complaint=complaint or "", reason=reason,
+                  can_review=principal.role in roles.REVIEW,
                   can_complain=principal.role in roles.COMPLAINT_WRITE,
                   can_viewers=principal.role in roles.VIEWERS,
                   me=me(archive, principal.user_id))

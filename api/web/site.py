@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,16 +25,38 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 def _safe_next(value: str | None) -> str:
-    """Only local paths: never redirect off-site after login."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """Only same-origin absolute paths: never redirect off-site after login.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so slash,
+    tab, slash, "evil" (or slash, backslash, "evil") means "//evil": another host. The value
+    must be free of them, and so must its percent-decoded form, in case something decodes it
+    once more.
+    """
+    if not value:
+        return "/"
+    decoded = unquote(value)
+    if any(not c.isprintable() or c.isspace() for c in value) or any(
+            not c.isprintable() or (c.isspace() and c != " ") for c in decoded):
+        return "/"
+    for form in (value, decoded):
+        if not form.startswith("/") or form[1:2] == "/" or "\\" in form:
+            return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return value
 
 
 @router.get("/login")
 def login_page(request: Request, _: PublicDep,
                next: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
     return render(request, "login.html", next=_safe_next(next))
+
+
+@router.get("/activate")
+def activate_page(request: Request, _: PublicDep) -> HTMLResponse:
+    """Choose one's password with a one-time link (its token is in the fragment)."""
+    return render(request, "activate.html")
 
 
 def render_error(request: Request, status: int, reason: str, message: str) -> Response:

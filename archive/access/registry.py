@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -96,18 +96,74 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate_device(db: Session, *, token: str, now: datetime) -> Device:
+DEVICE_USE_RECORDED_EVERY = timedelta(hours=1)
+
+
+def authenticate_device(db: Session, *, token: str, now: datetime, idle_days: int) -> Device:
+    """The device a bearer token belongs to, if it is neither revoked nor idle too long.
+
+    Raises:
+        PermissionDeniedError: reason "bad_token" (unknown or revoked) or "token_expired"
+            (unused for `idle_days`: an administrator rotates it).
+    """
     device = db.scalar(select(Device).where(Device.token_hash == hash_token(token)))
     if device is None or (device.revoked_at is not None and device.revoked_at <= now):
         raise PermissionDeniedError("unknown or revoked device token", reason="bad_token")
+    if idle_since(device) + timedelta(days=idle_days) <= now:
+        raise PermissionDeniedError(
+            f"the token of device {device.id} was unused for {idle_days} days and has expired; "
+            f"an administrator issues a new one (aidrec admin rotate-device {device.id})",
+            reason="token_expired")
     return device
 
 
-def revoke_device(db: Session, *, id: str, now: datetime) -> None:
+def idle_since(device: Device) -> datetime:
+    """Since when the device's token has gone unused (issue or last recorded use)."""
+    if device.last_used_at is None or device.last_used_at < device.token_issued_at:
+        return device.token_issued_at
+    return device.last_used_at
+
+
+def use_is_stale(device: Device, now: datetime) -> bool:
+    """Whether this use must be recorded: the last one on record is over an hour old."""
+    return device.last_used_at is None or now - device.last_used_at >= DEVICE_USE_RECORDED_EVERY
+
+
+def record_device_use(db: Session, *, id: str, now: datetime) -> None:
+    """Note that the device's token was used now (callers do so at most hourly)."""
+    device = db.get(Device, id)
+    if device is not None and use_is_stale(device, now):
+        device.last_used_at = now
+
+
+def rotate_device(db: Session, *, id: str, now: datetime) -> str:
+    """A new token for the device, shown only this once; the old one is refused at once.
+
+    Raises:
+        NotFoundError: no such device.
+        ConflictError: the device is revoked (register a new one instead).
+    """
     device = db.get(Device, id)
     if device is None:
         raise NotFoundError(f"device {id} does not exist", reason="no_device")
-    device.revoked_at = now
+    if device.revoked_at is not None:
+        raise ConflictError(f"device {id} is revoked; register a new device", reason="revoked")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    device.token_hash = hash_token(token)
+    device.token_issued_at = now
+    db.flush()
+    return token
+
+
+def revoke_device(db: Session, *, id: str, now: datetime) -> Device:
+    """Refuse the device's token from now on (a revoked device stays revoked since then)."""
+    device = db.get(Device, id)
+    if device is None:
+        raise NotFoundError(f"device {id} does not exist", reason="no_device")
+    if device.revoked_at is None:
+        device.revoked_at = now
+    db.flush()
+    return device
 
 
 def ensure_staff(db: Session, *, id: str, jurisdiction_id: str, name: str | None = None) -> Staff:
@@ -120,14 +176,36 @@ def ensure_staff(db: Session, *, id: str, jurisdiction_id: str, name: str | None
     return staff
 
 
-def ensure_case(db: Session, *, number: str, jurisdiction_id: str | None) -> Case:
-    """Find a case by its number (云援〔2026〕0123号 or a plain id), registering it if new."""
+def case_office(db: Session, *, jurisdiction_id: str) -> Jurisdiction:
+    """The jurisdiction that numbers a window's cases: its county (a station's parent), or the
+    window's own jurisdiction when that sits at county level or above."""
+    node = get_jurisdiction_or_raise(db, id=jurisdiction_id)
+    while node.level is JurisdictionLevel.STATION and node.parent_id is not None:
+        node = get_jurisdiction_or_raise(db, id=node.parent_id)
+    return node
+
+
+def ensure_case(db: Session, *, number: str, jurisdiction_id: str) -> Case:
+    """The case a session at a window in `jurisdiction_id` names, registering it if new.
+
+    A case number (云援〔2026〕0123号 or a plain id) is issued by a county's legal aid centre,
+    so it is unique within that county, not across counties: it resolves inside the window's
+    county (`case_office`) and a new one is registered there. A case with the same number in
+    another county is never attached.
+    """
     number = number.strip()
     if not number or len(number) > 100:
         raise InvalidInputError("case number must be 1-100 characters", reason="bad_case")
-    case = db.scalar(select(Case).where(Case.number == number))
-    if case is None:
-        case = Case(number=number, jurisdiction_id=jurisdiction_id)
-        db.add(case)
-        db.flush()
+    office = case_office(db, jurisdiction_id=jurisdiction_id)
+    found = db.scalars(
+        select(Case).join(Jurisdiction, Jurisdiction.id == Case.jurisdiction_id)
+        .where(Case.number == number, Jurisdiction.path.startswith(office.path, autoescape=True))
+        # The county's own first; one a station registered before counties numbered cases next.
+        .order_by((Case.jurisdiction_id != office.id), Jurisdiction.path, Case.created_at)
+        .limit(1)).first()
+    if found is not None:
+        return found
+    case = Case(number=number, jurisdiction_id=office.id)
+    db.add(case)
+    db.flush()
     return case

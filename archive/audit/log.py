@@ -16,7 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, or_, select, text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.access.scope import Scope
@@ -227,9 +239,14 @@ class Viewer:
     reasons: tuple[str, ...]  # "kind:ref"
 
 
-def viewers(db: Session, *, session_id: str | None = None,
-            recording_id: str | None = None) -> list[Viewer]:
-    """Who viewed, played or downloaded a session (or any part of a recording)."""
+def viewers(db: Session, *, session_id: str | None = None, recording_id: str | None = None,
+            during: tuple[datetime, datetime] | None = None) -> list[Viewer]:
+    """Who viewed, played or downloaded a session (or any part of a recording).
+
+    With a session, its recording and its time range (`during`), reads of the recording not
+    made through the session count too when they cover it: a range playback overlapping the
+    range, an export naming the session, or a read of the whole recording.
+    """
     if session_id is None and recording_id is None:
         raise InvalidInputError("name a session or a recording", reason="no_target")
     conditions = [AccessEntry.action.in_(READ_ACTIONS), AccessEntry.outcome == "ok",
@@ -238,25 +255,53 @@ def viewers(db: Session, *, session_id: str | None = None,
     if session_id is not None:
         targets.append(AccessEntry.session_id == session_id)
     if recording_id is not None:
-        targets.append(AccessEntry.recording_id == recording_id)
+        targets.append(AccessEntry.recording_id == recording_id if session_id is None else
+                       and_(AccessEntry.session_id.is_(None),
+                            or_(AccessEntry.recording_id == recording_id,
+                                AccessEntry.recording_id.is_(None))))
     conditions.append(or_(*targets))
-    rows = db.execute(select(AccessEntry.user_id, AccessEntry.role, AccessEntry.at,
-                             AccessEntry.action, AccessEntry.reason_kind,
-                             AccessEntry.reason_ref)
-                      .where(*conditions).order_by(AccessEntry.seq))
+    rows = db.scalars(select(AccessEntry).where(*conditions).order_by(AccessEntry.seq))
     grouped: dict[str, dict[str, Any]] = {}
-    for user_id, role, at, action, kind, ref in rows:
-        item = grouped.setdefault(str(user_id), {"role": role, "first": at, "last": at, "n": 0,
-                                                 "actions": [], "reasons": []})
+    for e in rows:
+        if session_id is not None and e.session_id != session_id and not covers(
+                e, session_id=session_id, recording_id=recording_id, during=during):
+            continue
+        at, kind, ref = e.at, e.reason_kind, e.reason_ref
+        item = grouped.setdefault(str(e.user_id), {"role": e.role, "first": at, "last": at,
+                                                   "n": 0, "actions": [], "reasons": []})
         item["last"], item["n"] = at, item["n"] + 1
-        if action not in item["actions"]:
-            item["actions"].append(action)
+        if e.action not in item["actions"]:
+            item["actions"].append(e.action)
         reason = f"{kind}:{ref or ''}" if kind else None
         if reason and reason not in item["reasons"]:
             item["reasons"].append(reason)
     return [Viewer(user_id=u, role=i["role"], first_at=i["first"], last_at=i["last"],
                    requests=i["n"], actions=tuple(i["actions"]), reasons=tuple(i["reasons"]))
             for u, i in grouped.items()]
+
+
+def covers(entry: AccessEntry, *, session_id: str, recording_id: str | None,
+           during: tuple[datetime, datetime] | None) -> bool:
+    """Whether a read logged without this session's id still read some of it."""
+    detail = entry.detail or {}
+    if entry.session_id == session_id or session_id in detail.get("sessions", ()):
+        return True
+    if entry.session_id is not None or recording_id is None or (
+            entry.recording_id != recording_id and
+            recording_id not in detail.get("recordings", ())):
+        return False
+    if detail.get("sessions"):
+        return False  # it named the sessions it read, and not this one
+    span = detail.get("range")
+    if not span or during is None:
+        return True  # the recording as a whole
+    start, end = (datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in span)
+    return start <= during[1] and during[0] <= end
+
+
+def range_detail(start: datetime, end: datetime) -> dict[str, list[str | None]]:
+    """The `range` a read of part of a recording logs, so `viewers` can place it."""
+    return {"range": [iso(start), iso(end)]}
 
 
 def head(db: Session) -> tuple[int, str]:

@@ -76,6 +76,9 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # The token's idle clock: it runs from the later of the two (archive.device_token_idle_days).
+    token_issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]  # recorded at most hourly, not on every request
     last_heartbeat_at: Mapped[datetime | None]
     last_status: Mapped[dict[str, Any] | None]
 
@@ -88,9 +91,13 @@ class Staff(Base):
 
 
 class Case(Base):
+    """A case number is unique within the jurisdiction that registered it, not across them."""
+
     __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "number",
+                                       name="uq_cases_jurisdiction_number"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    number: Mapped[str] = mapped_column(String(100), unique=True)
+    number: Mapped[str] = mapped_column(String(100), index=True)
     jurisdiction_id: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.id"))
     case_type: Mapped[str | None] = mapped_column(String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -243,6 +250,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
+    # Since when the person holds this role at this place: a two-person approval counts only
+    # from someone who has for a while (archive/access/approvals.py).
+    role_since: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApiToken(Base):
@@ -255,3 +265,4 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # migration 0011 gave old ones 90 days

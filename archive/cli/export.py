@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -16,6 +16,9 @@ from archive.cli.common import ConfigOpt, console, print_json, settings_from
 from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from archive.export.offline.layout import ExportRequest, Selection
 from archive.services import Archive
+
+if TYPE_CHECKING:
+    from archive.export.builder import ExportResult
 
 # pyHanko and reportlab load only when a package is made or checked: `aidrec --help` stays fast.
 
@@ -62,6 +65,7 @@ def export(
                 bar.update(task, description=stage, completed=done, total=total or None)
 
             result = builder.export(request, out, principal=principal, progress=progress)
+        _log_export(archive, request, result, principal)
     finally:
         archive.close()
     if as_json:
@@ -74,6 +78,22 @@ def export(
     console.print(f"export {result.export_id}: {result.recordings} recording(s), "
                   f"{result.segments} segment(s), {result.size} bytes; tag manifest "
                   f"sha256:{result.tagmanifest_sha256}")
+
+
+def _log_export(archive: Archive, request: ExportRequest, result: ExportResult,
+                principal: Principal | None) -> None:
+    """The export is an access-log entry of the console operator (acting for a person when
+    --as-user names one): its id, the package's and tag manifest's sha256, the reason."""
+    from archive.export.access import Actor, ExportRead, log_export
+    from archive.export.jobs import file_sha256
+
+    log_export(archive.catalog, Actor(user_id=None, role="operator", name=request.actor,
+                                      scope_path=principal.jurisdiction_path if principal
+                                      else "/"),
+               action="export", reason=request.reason, read=ExportRead(
+                   export_id=result.export_id, recording_ids=result.recording_ids,
+                   session_ids=result.session_ids, package_sha256=file_sha256(result.path),
+                   tagmanifest_sha256=result.tagmanifest_sha256))
 
 
 def _request(archive: Archive, selection: Selection, reason: str,

@@ -1,7 +1,12 @@
-"""`aidrec admin …`: register jurisdictions, windows, devices, people and their tokens."""
+"""`aidrec admin …`: register jurisdictions, windows, devices and people.
+
+There is no verb that issues a person's API token: people issue their own (`/account`), so no
+one, the console included, holds a credential made for somebody else.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -44,6 +49,24 @@ def add_device(id: str, name: str, jurisdiction: str, config: ConfigOpt = None) 
     typer.echo(token)
 
 
+@admin.command("rotate-device")
+def rotate_device(id: str, config: ConfigOpt = None) -> None:
+    """Issue a new token for a device and print it (once); its old token is refused at once."""
+    archive = open_archive(config)
+    with archive.catalog.write() as db:
+        token = registry.rotate_device(db, id=id, now=datetime.now(UTC))
+    typer.echo(token)
+
+
+@admin.command("revoke-device")
+def revoke_device(id: str, config: ConfigOpt = None) -> None:
+    """Refuse a device's token from now on (for a lost or retired recorder)."""
+    archive = open_archive(config)
+    with archive.catalog.write() as db:
+        registry.revoke_device(db, id=id, now=datetime.now(UTC))
+    console.print(f"device {id} revoked: its token is refused from now on")
+
+
 @admin.command("add-user")
 def add_user(id: str, name: str, role: Role, jurisdiction: str,
              config: ConfigOpt = None) -> None:
@@ -52,16 +75,6 @@ def add_user(id: str, name: str, role: Role, jurisdiction: str,
     with archive.catalog.write() as db:
         people.create_user(db, id=id, name=name, role=role, jurisdiction_id=jurisdiction)
     console.print(f"user {id} added")
-
-
-@admin.command("add-token")
-def add_token(user: str, label: Annotated[str, typer.Option()] = "",
-              config: ConfigOpt = None) -> None:
-    """Issue an API token for a person (printed once)."""
-    archive = open_archive(config)
-    with archive.catalog.write() as db:
-        token = people.create_api_token(db, user_id=user, label=label)
-    typer.echo(token)
 
 
 def register(app: typer.Typer) -> None:

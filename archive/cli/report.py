@@ -1,4 +1,9 @@
-"""How every verify, audit and fixity command prints its report, and the exit code it returns."""
+"""How every verify, audit and fixity command prints its report, and the exit code it returns.
+
+Exit codes: 0 every check passed; 1 a check failed; 2 usage or operating error (`fail`);
+3 every check passed but only against trust carried by the target itself (an evidence package
+checked without `--trust-root`): it proved only that it is self-consistent.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,20 @@ from rich.markup import escape
 
 from archive.evidence.report import Report
 
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SELF_CONSISTENT = 3
+SELF_CONSISTENT_ONLY = ("self-consistent only: no trust root given, so nothing shows who made "
+                        "it; verify again with --trust-root and the root received separately")
 
-def print_report(report: Report, *, as_json: bool, passed: str = "all checks passed") -> int:
+
+def print_report(report: Report, *, as_json: bool, passed: str = "all checks passed",
+                 self_consistent_only: bool = False) -> int:
     """Print `report` on stdout, as JSON or as one PASS/FAIL line per check.
 
-    Returns the exit code: 0 only when every check passed (a report without checks fails).
+    Returns the exit code: 0 only when every check passed (a report without checks fails);
+    3 instead of 0 when `self_consistent_only` (the checks rest on the target's own trust).
     """
     if as_json:
         typer.echo(report.to_json())
@@ -27,7 +41,13 @@ def print_report(report: Report, *, as_json: bool, passed: str = "all checks pas
             where = f" ({check.subject})" if check.subject else ""
             out.print(f"  {mark} {escape(check.name + where)}: {escape(check.detail)}")
         failed = sum(not c.ok for c in report.checks)
-        out.print(f"[green]{escape(passed)}[/green]" if report.ok else
-                  f"[red]verification FAILED[/red]: {failed} of {len(report.checks)} "
-                  "check(s) failed")
-    return 0 if report.ok else 1
+        if not report.ok:
+            out.print(f"[red]verification FAILED[/red]: {failed} of {len(report.checks)} "
+                      "check(s) failed")
+        elif self_consistent_only:
+            out.print(f"[yellow]{escape(SELF_CONSISTENT_ONLY)}[/yellow]")
+        else:
+            out.print(f"[green]{escape(passed)}[/green]")
+    if not report.ok:
+        return EXIT_FAILED
+    return EXIT_SELF_CONSISTENT if self_consistent_only else EXIT_PASSED

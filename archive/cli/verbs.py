@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
+from archive.catalog.models import Recording, Session
 from archive.cli.common import (
     ConfigOpt,
     console,
@@ -20,6 +21,7 @@ from archive.cli.common import (
 )
 from archive.cli.report import print_report
 from archive.evidence.vocabulary import Stage
+from archive.services import Archive
 
 
 def migrate(config: ConfigOpt = None) -> None:
@@ -72,28 +74,48 @@ def verify(
     session: Annotated[str | None, typer.Option()] = None,
     recording: Annotated[str | None, typer.Option()] = None,
     trust_root: Annotated[list[Path] | None, typer.Option(
-        "--trust-root", help="PEM root(s) to trust for FILE.zip (default: the package's own, "
-        "with a warning)")] = None,
+        "--trust-root", help="PEM root(s) to trust for FILE.zip, received separately from "
+        "the archive; without one the package's own root proves only self-consistency "
+        "(exit 3)")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Re-read and check a session's or recording's evidence, or check an evidence package
-    offline; exit 0 only if all passes."""
+    offline. Exit 0: all passed; 1: a check failed; 2: usage or error; 3 (FILE.zip without
+    --trust-root): all passed against the package's own root, so self-consistent only."""
     if sum(x is not None for x in (package, session, recording)) != 1:
         raise fail("give exactly one of FILE.zip, --session or --recording")
     if package is not None:
         # pyHanko and reportlab load only when a package is checked: `aidrec --help` stays fast.
         from archive.export.offline.verify import PackageVerifier
 
-        raise typer.Exit(print_report(PackageVerifier(trust_roots=trust_root).verify(package),
-                                      as_json=as_json))
+        checked = PackageVerifier(trust_roots=trust_root).verify(package)
+        raise typer.Exit(print_report(checked, as_json=as_json,
+                                      self_consistent_only=checked.self_consistent_only))
     if trust_root:
         raise fail("--trust-root applies to FILE.zip only")
     archive = open_archive(config)
     verifier = archive.verifier()
     report = (verifier.verify_session(session) if session
               else verifier.verify_recording(recording or ""))
+    _log_verification(archive, session=session, recording=recording, passed=report.ok)
     raise typer.Exit(print_report(report, as_json=as_json))
+
+
+def _log_verification(archive: Archive, *, session: str | None, recording: str | None,
+                      passed: bool) -> None:
+    """Verifying re-reads every original: an access-log entry, by the console operator."""
+    from archive.export.access import Actor, log_verification
+
+    with archive.catalog.read() as db:
+        found = db.get(Session, session) if session else None
+        recording_id = found.recording_id if found else recording
+        known = recording_id is not None and db.get(Recording, recording_id) is not None
+    if known and recording_id is not None:
+        log_verification(archive.catalog, Actor(user_id=None, role="operator",
+                                                name=operator().id),
+                         recording_id=recording_id, session_id=session if found else None,
+                         outcome=passed)
 
 
 def fixity(as_json: Annotated[bool, typer.Option("--json")] = False,

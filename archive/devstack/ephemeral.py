@@ -31,6 +31,7 @@ class EphemeralStack:
     seaweed: SeaweedServer
     access_key: str
     secret_key: str
+    hold_keys: tuple[str, str]
 
     def settings(self, *, home: Path, catalog_url: str, tsa_url: str | None = None,
                  bucket: str = BUCKET) -> Settings:
@@ -39,7 +40,8 @@ class EphemeralStack:
         return Settings(
             home=home, catalog_url=catalog_url,
             s3={"endpoint": self.seaweed.endpoint, "access_key": self.access_key,
-                "secret_key": self.secret_key, "bucket": bucket},
+                "secret_key": self.secret_key, "bucket": bucket,
+                "hold_access_key": self.hold_keys[0], "hold_secret_key": self.hold_keys[1]},
             signing={"key": pki.signer_key, "cert": pki.signer_cert,
                      "chain": [pki.intermediate_cert, pki.root_cert],
                      "trust_roots": [pki.root_cert],
@@ -55,11 +57,13 @@ def ephemeral_stack(root: Path) -> Iterator[EphemeralStack]:
     tsa = TsaServer(pki=pki, port=free_port())
     tsa.start()
     access_key, secret_key = secrets.token_hex(8), secrets.token_hex(16)
+    hold_keys = (secrets.token_hex(8), secrets.token_hex(16))
     seaweed = SeaweedServer(data_dir=root / "s3", s3_port=find_free_s3_port(),
-                            access_key=access_key, secret_key=secret_key, buckets=[BUCKET])
+                            access_key=access_key, secret_key=secret_key, buckets=[BUCKET],
+                            hold_keys=hold_keys)
     try:
         seaweed.start()
-        yield EphemeralStack(root, pki, tsa, seaweed, access_key, secret_key)
+        yield EphemeralStack(root, pki, tsa, seaweed, access_key, secret_key, hold_keys)
     finally:
         seaweed.stop()
         tsa.stop()

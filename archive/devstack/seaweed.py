@@ -11,6 +11,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 
@@ -34,7 +36,7 @@ HOST = "127.0.0.1"
 LOG_TAIL_LINES = 30
 # SeaweedFS 4.x gates Object Lock calls on their own actions: "Write" alone cannot even put
 # with retention headers. Deliberately absent: Admin, BypassGovernanceRetention,
-# PutBucketObjectLockConfiguration, DeleteBucket.
+# PutBucketObjectLockConfiguration, DeleteBucket, and PutObjectLegalHold (see HOLD_ACTIONS).
 APP_ACTIONS = (
     "Read",
     "List",
@@ -43,9 +45,13 @@ APP_ACTIONS = (
     "GetObjectRetention",
     "PutObjectRetention",
     "GetObjectLegalHold",
-    "PutObjectLegalHold",
     "GetBucketObjectLockConfiguration",
 )
+# SeaweedFS has one action for placing and for lifting a legal hold (as S3 has), so whoever may
+# place one may lift it. The app's identity gets neither; a separate identity that can do
+# nothing else (no Write, no retention) sets holds, used only by ObjectStore.set_legal_hold.
+# SeaweedFS wants Read beside PutObjectLegalHold to find the version.
+HOLD_ACTIONS = ("Read", "GetObjectLegalHold", "PutObjectLegalHold")
 PROVISIONED_FILE = "buckets.provisioned.json"
 
 # Every listener `weed mini` opens besides the S3 port, as offsets from a base port. Left to their
@@ -149,8 +155,12 @@ class SeaweedServer:
         weed_binary: Path | None = None,
         base_port: int | None = None,
         buckets: Sequence[str] = (),
+        hold_keys: tuple[str, str] | None = None,
+        tls: Tls | None = None,
     ) -> None:
         self._data_dir = Path(data_dir).resolve()
+        self._hold_keys = hold_keys
+        self._tls = tls
         self._s3_port = s3_port
         self._access_key = access_key
         self._secret_key = secret_key
@@ -173,8 +183,8 @@ class SeaweedServer:
 
     @property
     def url(self) -> str:
-        """The S3 endpoint as an http:// URL."""
-        return f"http://{self.endpoint}"
+        """The S3 endpoint as a URL (https:// when serving TLS)."""
+        return f"{'https' if self._tls else 'http'}://{self.endpoint}"
 
     @property
     def ports(self) -> dict[str, int]:
@@ -270,7 +280,7 @@ class SeaweedServer:
         self._write_s3_config(admin=admin)
         try:
             self._spawn(binary, timeout_s)
-            _create_locked_buckets(self.endpoint, admin, buckets)
+            _create_locked_buckets(self.endpoint, admin, buckets, self._tls)
         finally:
             self.stop()
             self._write_s3_config(admin=None)  # the admin keys must not outlive this step
@@ -298,6 +308,8 @@ class SeaweedServer:
             "-s3.allowDeleteBucketNotEmpty=false",
             "-volume.preStopSeconds=0",  # one node, no peers to drain: stop in ~1.5 s, not ~3
         ]
+        if self._tls is not None:
+            fixed += [f"-s3.cert.file={self._tls.cert}", f"-s3.key.file={self._tls.key}"]
         # Passed every time: weed also replays DATA/mini.options, and flags given override it.
         ports = self.ports
         return fixed + [f"-{flag}={ports[flag]}" for flag in ("s3.port", *PORT_FLAGS)]
@@ -309,6 +321,8 @@ class SeaweedServer:
 
     def _write_s3_config(self, *, admin: tuple[str, str] | None) -> None:
         identities = [_identity("app", self._access_key, self._secret_key, APP_ACTIONS)]
+        if self._hold_keys is not None:
+            identities.append(_identity("holds", *self._hold_keys, HOLD_ACTIONS))
         if admin is not None:
             identities.append(_identity("provisioner", *admin, ["Admin"]))
         _write_private(self._data_dir / "s3.json", json.dumps({"identities": identities}))
@@ -335,7 +349,7 @@ class SeaweedServer:
                     + self.log_tail(),
                     reason="exited",
                 )
-            if _healthy(f"{self.url}/healthz"):
+            if _healthy(f"{self.url}/healthz", self._tls):
                 return
             time.sleep(0.1)
         self.stop()
@@ -351,9 +365,12 @@ def _identity(name: str, access_key: str, secret_key: str, actions: Sequence[str
     return {"name": name, "credentials": credentials, "actions": list(actions)}
 
 
-def _create_locked_buckets(endpoint: str, admin: tuple[str, str], buckets: Sequence[str]) -> None:
+def _create_locked_buckets(endpoint: str, admin: tuple[str, str], buckets: Sequence[str],
+                           tls: Tls | None) -> None:
     """Create each missing bucket with Object Lock; refuse an existing one without it."""
-    client = Minio(endpoint, access_key=admin[0], secret_key=admin[1], secure=False)
+    http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(tls.ca)) if tls else None
+    client = Minio(endpoint, access_key=admin[0], secret_key=admin[1], secure=tls is not None,
+                   http_client=http)
     try:
         for name in buckets:
             if not client.bucket_exists(name):
@@ -372,9 +389,10 @@ def _create_locked_buckets(endpoint: str, admin: tuple[str, str], buckets: Seque
         ) from exc
 
 
-def _healthy(url: str) -> bool:
+def _healthy(url: str, tls: Tls | None) -> bool:
+    context = ssl.create_default_context(cafile=str(tls.ca)) if tls else None
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - fixed http URL
+        with urllib.request.urlopen(url, timeout=1, context=context) as response:  # noqa: S310
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -392,14 +410,70 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
+@dataclass(frozen=True)
+class Tls:
+    """Serve S3 over TLS: the server's certificate and key, and the CA that issued it."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+
+@dataclass(frozen=True)
+class S3Keys:
+    """The app's keys and, if set, the legal-hold identity's."""
+
+    access_key: str
+    secret_key: str
+    hold_keys: tuple[str, str] | None = None
+
+
+def write_credentials(path: Path, keys: S3Keys) -> None:
+    """Keys for `main` in a file only the owner reads: never on a command line, where `ps`
+    shows them to every user of the machine."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"access_key": keys.access_key, "secret_key": keys.secret_key}
+    if keys.hold_keys is not None:
+        data["hold_access_key"], data["hold_secret_key"] = keys.hold_keys
+    _write_private(path, json.dumps(data))
+    path.chmod(0o600)  # O_CREAT's mode does not apply to a file that already existed
+
+
+def read_credentials(path: Path) -> S3Keys:
+    """The keys `write_credentials` wrote.
+
+    Raises:
+        StackError: reason "bad_credentials": missing, readable by others, or malformed.
+    """
+    try:
+        mode = path.stat().st_mode
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StackError(f"cannot read S3 credentials from {path}: {exc}",
+                         reason="bad_credentials") from exc
+    if mode & 0o077:
+        raise StackError(f"{path} holds S3 keys but others may read it (mode "
+                         f"{mode & 0o777:o}); make it 0600", reason="bad_credentials")
+    keys = data if isinstance(data, dict) else {}
+    names = ("access_key", "secret_key", "hold_access_key", "hold_secret_key")
+    access, secret, hold_access, hold_secret = (keys.get(name, "") for name in names)
+    if not all(isinstance(v, str) for v in (access, secret, hold_access, hold_secret)) \
+            or not (access and secret) or bool(hold_access) != bool(hold_secret):
+        raise StackError(f"{path} must hold a JSON object with access_key and secret_key "
+                         "(and both or neither of hold_access_key, hold_secret_key)",
+                         reason="bad_credentials")
+    return S3Keys(access, secret, (hold_access, hold_secret) if hold_access else None)
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m archive.devstack.seaweed", description="Run SeaweedFS S3 in the foreground."
     )
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--s3-port", type=int, required=True)
-    parser.add_argument("--access-key", required=True)
-    parser.add_argument("--secret-key", required=True)
+    parser.add_argument("--credentials", type=Path, required=True,
+                        help="JSON file (mode 0600) with access_key, secret_key and optionally "
+                        "hold_access_key, hold_secret_key (the legal-hold identity)")
     parser.add_argument("--base-port", type=int, default=None)
     parser.add_argument("--bucket", action="append", default=[], help="create with Object Lock")
     parser.add_argument("--weed-binary", type=Path, default=None)
@@ -411,11 +485,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run weed until SIGTERM/SIGINT (then stop it cleanly) or until it dies (exit code 1)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = _parse_args(argv)
+    try:
+        keys = read_credentials(args.credentials)
+    except StackError as exc:
+        logger.error("seaweed_start_failed: %s (%s)", exc, exc.reason)
+        return 2
     server = SeaweedServer(
         data_dir=args.data_dir,
         s3_port=args.s3_port,
-        access_key=args.access_key,
-        secret_key=args.secret_key,
+        access_key=keys.access_key,
+        secret_key=keys.secret_key,
+        hold_keys=keys.hold_keys,
         weed_binary=args.weed_binary,
         base_port=args.base_port,
         buckets=args.bucket,

@@ -19,13 +19,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.devstack.pki import ensure_dev_pki
-from archive.devstack.seaweed import port_is_free, ports_for
+from archive.devstack.seaweed import S3Keys, port_is_free, ports_for, write_credentials
 from archive.evidence.errors import StackError
 from archive.settings import LOCAL_CONFIG_NAME, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "run/stack.json"
+CREDENTIALS_FILE = "run/s3-credentials.json"  # 0600: the S3 keys reach SeaweedFS only by file
 RESTART_BACKOFF_MAX_S = 30.0
 
 
@@ -66,6 +67,8 @@ seaweed_base = {ports.seaweed_base}
 endpoint = "127.0.0.1:{ports.s3}"
 access_key = "{secrets.token_hex(10)}"
 secret_key = "{secrets.token_hex(20)}"
+hold_access_key = "{secrets.token_hex(10)}"
+hold_secret_key = "{secrets.token_hex(20)}"
 bucket = "{settings.s3.bucket}"
 
 [signing]
@@ -83,8 +86,24 @@ trust_root = "{pki.root_cert}"
         tmp.write_text(text)
         tmp.chmod(0o600)
         os.replace(tmp, local)
+    else:
+        _add_hold_keys(local)
     # Re-read so the generated file takes effect (env and an explicit file still win).
     return load_settings(settings.config_file, home=home)
+
+
+def _add_hold_keys(local: Path) -> None:
+    """A home made before the legal-hold identity existed gets its keys (the app's identity
+    may no longer set holds)."""
+    text = local.read_text()
+    if "hold_access_key" in text or "\n[s3]\n" not in f"\n{text}":
+        return
+    keys = f'hold_access_key = "{secrets.token_hex(10)}"\n' \
+           f'hold_secret_key = "{secrets.token_hex(20)}"\n'
+    tmp = local.with_suffix(".tmp")
+    tmp.write_text(f"\n{text}".replace("\n[s3]\n", f"\n[s3]\n{keys}", 1)[1:])
+    tmp.chmod(0o600)
+    os.replace(tmp, local)
 
 
 def service_specs(settings: Settings) -> list[ServiceSpec]:
@@ -96,8 +115,7 @@ def service_specs(settings: Settings) -> list[ServiceSpec]:
     return [
         ServiceSpec("s3", [py, "-m", "archive.devstack.seaweed", "--data-dir", str(home / "s3"),
                            "--s3-port", str(ports.s3), "--base-port", str(ports.seaweed_base),
-                           "--access-key", s3.access_key,
-                           "--secret-key", s3.secret_key.get_secret_value(),
+                           "--credentials", str(home / CREDENTIALS_FILE),
                            "--bucket", s3.bucket],
                     f"http://127.0.0.1:{ports.s3}", f"http://127.0.0.1:{ports.s3}/healthz",
                     sorted(weed_ports.values())),
@@ -197,6 +215,10 @@ class Stack:
 
     def start(self, timeout_s: float = 90.0) -> None:
         check_prerequisites([c.spec for c in self.children])
+        s3 = self.settings.s3
+        hold = (s3.hold_access_key, s3.hold_secret_key.get_secret_value())
+        write_credentials(self.home / CREDENTIALS_FILE, S3Keys(
+            s3.access_key, s3.secret_key.get_secret_value(), hold if all(hold) else None))
         started: list[_Child] = []
         try:
             for child in self.children:

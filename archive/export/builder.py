@@ -25,6 +25,7 @@ from archive.access.people import Principal
 from archive.evidence.canonical import canonical_json, iso
 from archive.evidence.errors import IntegrityError, InvalidInputError
 from archive.evidence.merkle import InclusionProof
+from archive.export import access as export_access
 from archive.export import custody, gather, records
 from archive.export.custody_pdf import find_cjk_font, prepare_font, render_report
 from archive.export.offline import layout
@@ -60,6 +61,8 @@ class ExportResult:
     recordings: int
     segments: int
     payload_bytes: int
+    recording_ids: tuple[str, ...] = ()
+    session_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,9 @@ class PackageBuilder:
         return ExportResult(export_id=export_id, path=out, size=size,
                             tagmanifest_sha256=digest, recordings=len(plan.recordings),
                             segments=sum(len(r.segments) for r in plan.recordings),
-                            payload_bytes=plan.total_bytes)
+                            payload_bytes=plan.total_bytes,
+                            recording_ids=tuple(r.recording_id for r in plan.recordings),
+                            session_ids=tuple(plan.session_ids))
 
     def _prepare(self, request: ExportRequest, plan: ExportPlan, export_id: str,
                  moment: datetime) -> _Prepared:
@@ -162,6 +167,7 @@ class PackageBuilder:
                                             log_index=record_seal.log_index, head=record_head)
             history = records.export_history(db, self.archive.store,
                                              recording_ids=recording_ids)
+            history += export_access.access_events(db, recording_ids=recording_ids)
             history += gather.access_events(db, recording_ids=recording_ids,
                                             sources=self.access_logs)
         history.sort(key=lambda e: e.at)
@@ -377,8 +383,9 @@ def _index(*, request: ExportRequest, export_id: str, moment: datetime, plan: Ex
 
 def _access_log(history: Sequence[AccessEvent], moment: datetime) -> dict[str, Any]:
     return {"format": layout.ACCESS_LOG_FORMAT, "generated_at": iso(moment),
-            "note": "exports are sealed records in the transparency log; other events come "
-                    "from the access log where one is installed",
+            "note": "exports are sealed records in the transparency log; playbacks, "
+                    "transcript readings, searches, downloads and verifications come from "
+                    "the archive's hash-chained access log (seq and entry_hash name each)",
             "events": [{"at": iso(e.at), "actor": e.actor, "action": e.action,
                         "target": e.target, "reason": e.reason, "source": e.source,
                         "detail": dict(e.detail)} for e in history]}

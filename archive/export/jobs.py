@@ -8,6 +8,7 @@ API and the workers of one host share it without a schema change.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -16,20 +17,26 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from huey import crontab
+from sqlalchemy import select
+
 from archive.access.people import Principal
+from archive.catalog.db import Catalog
 from archive.evidence.canonical import iso
 from archive.evidence.errors import ArchiveError, NotFoundError
 from archive.evidence.vocabulary import Role
 from archive.export.offline.layout import ExportRequest, Selection
 from archive.jobs import JobRegistry
+from archive.verify.disposed import DisposalCertificate
 
 logger = logging.getLogger(__name__)
 
 EXPORT_TASK = "export_package"
+SWEEP_TASK = "sweep_export_packages"
 PACKAGE_FILE = "package.zip"
 STATE_FILE = "state.json"
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -170,11 +177,56 @@ def run_export_job(archive: Any, jobs: ExportJobs, job_id: str) -> None:
         return
     jobs.update(job_id, state=DONE, stage="done", result={
         "bytes": result.size, "recordings": result.recordings, "segments": result.segments,
-        "tagmanifest_sha256": result.tagmanifest_sha256})
+        "tagmanifest_sha256": result.tagmanifest_sha256,
+        "package_sha256": file_sha256(result.path),
+        "recording_ids": sorted(result.recording_ids),
+        "session_ids": sorted(result.session_ids)})
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sweep_packages(catalog: Catalog, jobs: ExportJobs, *, now: datetime,
+                   keep_days: int) -> list[str]:
+    """Delete packages older than `keep_days` or holding a disposed recording's media.
+
+    The job's state stays (marked `expired`, with the package's sha256), so a download names
+    what is gone; the access log keeps the hash of every download. Returns the deleted ids.
+    """
+    if not jobs.root.is_dir():
+        return []
+    cutoff = now - timedelta(days=keep_days)
+    with catalog.read() as db:
+        disposed = set(db.scalars(select(DisposalCertificate.recording_id)))
+    deleted = []
+    for directory in sorted(jobs.root.iterdir()):
+        if not _JOB_ID.fullmatch(directory.name) or not (directory / STATE_FILE).is_file():
+            continue
+        job = jobs.get(directory.name)
+        package = jobs.package(job.id)
+        if job.state != DONE or not package.is_file():
+            continue
+        finished = _parse(job.updated_at) or now
+        why = "kept_days" if finished <= cutoff else "recording_disposed" if disposed & set(
+            job.result.get("recording_ids", [])) else None
+        if why is None:
+            continue
+        package.unlink(missing_ok=True)
+        jobs.update(job.id, result={**job.result, "expired": why,
+                                    "expired_at": iso(now)})
+        logger.info("export_package_deleted", extra={"export_id": job.id, "why": why})
+        deleted.append(job.id)
+    return deleted
 
 
 def register(registry: JobRegistry) -> None:
-    """Add the export task to the queue (the `aidrec.tasks` entry point); idempotent."""
+    """Add the export task and the daily package sweep to the queue (the `aidrec.tasks`
+    entry point); idempotent."""
     if EXPORT_TASK in registry.tasks:
         return
     jobs = ExportJobs(jobs_root(Path(registry.settings.home)))
@@ -183,7 +235,13 @@ def register(registry: JobRegistry) -> None:
     def export_package(job_id: str) -> None:
         run_export_job(registry.archive(), jobs, job_id)
 
+    @registry.huey.periodic_task(crontab(minute="17"))  # type: ignore[untyped-decorator]
+    def sweep_export_packages() -> None:
+        sweep_packages(registry.archive().catalog, jobs, now=datetime.now(UTC),
+                       keep_days=registry.settings.archive.export_keep_days)
+
     registry.add_task(EXPORT_TASK, export_package)
+    registry.add_task(SWEEP_TASK, sweep_export_packages)
 
 
 def _parse(text: Any) -> datetime | None:

@@ -75,8 +75,10 @@ libnss3-tools（certutil）。每一步的预期输出写在命令下方。
 {commands}
 以上全部通过即说明：所有文件与导出时完全一致；每段录像与其封存清单一致，并处于封存时
 登记的透明日志中；封存和导出的时间由时间戳机构证明；报告自签名后未被修改。
-也可以用 aidrec 一次完成全部检查：
+也可以用 aidrec 一次完成全部检查（务必用 --trust-root 指定另行取得的根证书）：
   aidrec verify {bag_name}.zip --trust-root ROOT.pem
+    -> 全部通过时退出码为 0。不指定 --trust-root 时只能证明本包自身前后一致，
+       不能证明由谁制作（伪造者可以用自己的根证书签名），此时退出码为 3。
 
 --------------------------------------------------------------------------
 1. Contents
@@ -112,7 +114,10 @@ The steps are the numbered commands in part 二 above:
 Passing all of them means: every file is as exported; each segment matches its seal and sits
 in the transparency log as logged when sealed; a TSA dates the seals and the export; the
 report is unchanged since it was signed. `aidrec verify {bag_name}.zip --trust-root ROOT.pem`
-runs every check at once.
+runs every check at once (exit 0 when all pass). Always pass the root you received
+separately: without --trust-root the package is checked against its own root, which proves
+only that it is self-consistent, not who made it (a forger signs with his own root), and
+aidrec verify exits 3.
 """
 
 

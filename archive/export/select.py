@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DBSession
 
+from archive.access.duties import Action, roles_for
 from archive.access.people import Principal, require_role
 from archive.access.scope import EVERYWHERE, Scope
 from archive.catalog.models import (
@@ -23,11 +24,10 @@ from archive.catalog.models import (
     Window,
 )
 from archive.evidence.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from archive.evidence.vocabulary import Role
 from archive.export.offline.layout import Interval, Selection
 from archive.store.objects import ObjectStore
 
-EXPORTERS = (Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN)
+EXPORTERS = roles_for(Action.EXPORT)  # the duty table: never administrators
 
 
 @dataclass

@@ -26,11 +26,13 @@ from archive.evidence.errors import (
     DigestMismatchError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
 )
 from archive.evidence.vocabulary import GapCause, RecordingOrigin, RecordingState, SealState, Stage
 from archive.store.objects import ObjectStore
 
 logger = logging.getLogger(__name__)
+DEVICE_PREFIX = "device:"
 
 CONTENT_TYPES = {
     "video/mp2t": "ts", "video/mp4": "mp4", "video/quicktime": "mov", "video/x-matroska": "mkv",
@@ -49,7 +51,12 @@ class Actor:
 
     @classmethod
     def of_device(cls, device: Device) -> Actor:
-        return cls(id=f"device:{device.id}", jurisdiction_id=device.jurisdiction_id)
+        return cls(id=f"{DEVICE_PREFIX}{device.id}", jurisdiction_id=device.jurisdiction_id)
+
+    @property
+    def device_id(self) -> str | None:
+        """The recorder device asking, if a device asks."""
+        return self.id.removeprefix(DEVICE_PREFIX) if self.id.startswith(DEVICE_PREFIX) else None
 
     def scope(self, db: DBSession) -> Scope:
         if self.jurisdiction_id is None:
@@ -95,8 +102,19 @@ class PutResult:
     created: bool  # False: the same bytes were already stored (idempotent repeat)
 
 
-def _load_recording(db: DBSession, recording_id: str, actor: Actor) -> Recording:
+def load_recording(db: DBSession, recording_id: str, actor: Actor) -> Recording:
+    """A recording the actor may act on: in its scope and, for a device, one it opened.
+
+    Raises:
+        NotFoundError: no such recording.
+        PermissionDeniedError: outside the device's scope ("out_of_scope"), or opened by
+            another device or imported ("not_own_recording").
+    """
     recording, _ = actor.scope(db).require_recording(db, recording_id)
+    if actor.device_id is not None and recording.device_id != actor.device_id:
+        raise PermissionDeniedError(
+            f"{actor.id} may act only on recordings it opened; recording {recording_id} "
+            "is not one of them", reason="not_own_recording")
     return recording
 
 
@@ -112,9 +130,8 @@ def open_recording(
     """
     with catalog.write() as db:
         actor.scope(db).require_window(db, window_id)
-        device_id = actor.id.removeprefix("device:") if actor.id.startswith("device:") else None
         recording = Recording(
-            window_id=window_id, camera_id=camera_id, device_id=device_id, origin=origin,
+            window_id=window_id, camera_id=camera_id, device_id=actor.device_id, origin=origin,
             started_at=started_at,
             retain_until=_first_lock(started_at, origin, retention_days, now or datetime.now(UTC)),
             chain_head="",
@@ -152,7 +169,7 @@ def put_segment(
             f"body hashes to {body_sha256}, declared {meta.sha256}", reason="digest_mismatch"
         )
     with catalog.read() as db:
-        recording = _load_recording(db, recording_id, actor)
+        recording = load_recording(db, recording_id, actor)
         existing = _existing_segment(db, recording_id, meta.seq)
         if existing is not None:
             return _repeat_or_conflict(existing, meta)
@@ -214,7 +231,7 @@ def _commit_segment(
     key: str, version_id: str,
 ) -> PutResult:
     with catalog.write() as db:
-        recording = _load_recording(db, recording_id, actor)
+        recording = load_recording(db, recording_id, actor)
         existing = _existing_segment(db, recording_id, meta.seq)
         if existing is not None:
             return _repeat_or_conflict(existing, meta)
@@ -251,7 +268,7 @@ def report_gap(
     if cause is GapCause.STOPPED_BY_PERSON and not person:
         raise InvalidInputError("a stop by a person must name the person", reason="no_person")
     with catalog.write() as db:
-        recording = _load_recording(db, recording_id, actor)
+        recording = load_recording(db, recording_id, actor)
         gap = Gap(recording_id=recording_id, started_at=started_at, ended_at=ended_at,
                   cause=cause, detail=detail, person=person, reported_by=actor.id)
         db.add(gap)
@@ -269,7 +286,7 @@ def open_session(
     if ended_at is not None and ended_at < started_at:
         raise InvalidInputError("session ends before it starts", reason="bad_times")
     with catalog.write() as db:
-        recording = _load_recording(db, recording_id, actor)
+        recording = load_recording(db, recording_id, actor)
         window = registry.get_window_or_raise(db, id=recording.window_id)
         case_id = None
         if case_number:
@@ -297,7 +314,7 @@ def update_session(
         session = db.get(Session, session_id)
         if session is None:
             raise NotFoundError(f"session {session_id} does not exist", reason="no_session")
-        recording = _load_recording(db, session.recording_id, actor)
+        recording = load_recording(db, session.recording_id, actor)
         window = registry.get_window_or_raise(db, id=recording.window_id)
         if ended_at is not None:
             if ended_at < session.started_at:
@@ -321,7 +338,7 @@ def add_marker(catalog: Catalog, *, actor: Actor, recording_id: str, at: datetim
     if not label.strip() or len(label) > 500:
         raise InvalidInputError("marker label must be 1-500 characters", reason="bad_label")
     with catalog.write() as db:
-        recording = _load_recording(db, recording_id, actor)
+        recording = load_recording(db, recording_id, actor)
         marker = Marker(recording_id=recording_id, at=at, label=label.strip(),
                         created_by=actor.id)
         db.add(marker)
@@ -333,7 +350,7 @@ def add_marker(catalog: Catalog, *, actor: Actor, recording_id: str, at: datetim
 def close_recording(catalog: Catalog, *, actor: Actor, recording_id: str,
                     ended_at: datetime) -> Recording:
     with catalog.write() as db:
-        recording = _load_recording(db, recording_id, actor)
+        recording = load_recording(db, recording_id, actor)
         if recording.state is RecordingState.CLOSED:
             return recording
         if ended_at < recording.started_at:

@@ -21,7 +21,14 @@ class S3Settings(_Section):
     secret_key: SecretStr = Field(SecretStr(""), description="S3 secret key")
     bucket: str = Field("aidrec-evidence", min_length=3, max_length=63, description="bucket")
     secure: bool = Field(False, description="use TLS to reach the S3 server")
+    ca_file: Path | None = Field(
+        None, description="PEM CA bundle the S3 server's TLS certificate must chain to "
+        "(with secure = true); default: the system's")
     region: str | None = Field(None, description="S3 region, if the server needs one")
+    hold_access_key: str = Field(
+        "", description="access key of the S3 identity that alone may place and lift legal "
+        "holds; the app's own identity may not")
+    hold_secret_key: SecretStr = Field(SecretStr(""), description="its secret key")
 
 
 class SigningSettings(_Section):
@@ -64,6 +71,18 @@ class ArchiveSettings(_Section):
     )
     max_segment_bytes: int = Field(
         2 * 1024**3, ge=1024, description="largest segment accepted by the ingest API"
+    )
+    device_token_idle_days: int = Field(
+        30, ge=1, le=3650, description="a device token unused this many days stops working; "
+        "an administrator rotates it to bring the recorder back"
+    )
+    export_keep_days: int = Field(
+        7, ge=1, le=365, description="days a finished export package stays downloadable on "
+        "the server (its hash stays in the log); deleted earlier once its recordings are disposed"
+    )
+    approver_min_days: int = Field(
+        7, ge=0, le=365, description="a person approves disposals, hold releases and role "
+        "grants only this many days after being created or given their role"
     )
 
 

@@ -106,16 +106,17 @@ class ObjectStore:
         connect_timeout_s: float = 3.0,
         read_timeout_s: float = 30.0,
         ca_file: Path | None = None,
+        hold_keys: tuple[str, str] | None = None,
     ) -> None:
+        """`hold_keys`: the S3 identity that alone may place and lift legal holds (SeaweedFS
+        and S3 have one permission for both); without them the app's identity is used."""
         self._bucket = bucket
-        self._client = Minio(
-            endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=secure,
-            region=region,
-            http_client=_http_pool(connect_timeout_s, read_timeout_s, ca_file),
-        )
+        http = _http_pool(connect_timeout_s, read_timeout_s, ca_file)
+        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key,
+                             secure=secure, region=region, http_client=http)
+        self._hold_client = self._client if hold_keys is None else Minio(
+            endpoint, access_key=hold_keys[0], secret_key=hold_keys[1], secure=secure,
+            region=region, http_client=http)
 
     @property
     def bucket(self) -> str:
@@ -331,13 +332,17 @@ class ObjectStore:
         return wanted
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
-        """Place or lift the legal hold on a version."""
+        """Place or lift the legal hold on a version, as the legal-hold identity if configured.
+
+        Raises:
+            StoreError: reason "access_denied" when the identity may not set legal holds.
+        """
         _check_key(key)
-        with boundary(f"legal hold {key}@{version_id}"), locked_on_denied(key, version_id):
+        with boundary(f"legal hold {key}@{version_id}"):
             if on:
-                self._client.enable_object_legal_hold(self._bucket, key, version_id)
+                self._hold_client.enable_object_legal_hold(self._bucket, key, version_id)
             else:
-                self._client.disable_object_legal_hold(self._bucket, key, version_id)
+                self._hold_client.disable_object_legal_hold(self._bucket, key, version_id)
         logger.info("legal_hold_set", extra={"key": key, "version_id": version_id, "on": on})
 
     def get_legal_hold(self, key: str, version_id: str) -> bool:

@@ -42,11 +42,16 @@ def hold_place(
 @hold_app.command("release")
 def hold_release(hold_id: str, user: UserOpt, reason: ReasonOpt,
                  config: ConfigOpt = None) -> None:
-    """Release a hold (inspector or administrator, with a reason; logged)."""
+    """Ask for a hold's release, or agree as the second person (inspector or administrator
+    of another role or level than the one who asked, with a reason; logged)."""
     archive = open_archive(config)
-    release_hold(archive, principal=principal(archive, user), hold_id=hold_id, reason=reason,
-                 now=now())
-    console.print(f"hold {hold_id} released")
+    view = release_hold(archive, principal=principal(archive, user), hold_id=hold_id,
+                        reason=reason, now=now())
+    if view.hold.released_at is None:
+        console.print(f"release of hold {hold_id} asked for; it stays until a second person "
+                      "(another role or jurisdiction level) agrees")
+    else:
+        console.print(f"hold {hold_id} released")
 
 
 @hold_app.command("list")

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from api.compose.retention import schemas
 from api.deps import ArchiveDep, JobsDep, PrincipalDep
 from api.errors import ErrorResponse
-from archive.access.people import Principal, require_role
+from archive.access.duties import Action, require
+from archive.access.people import Principal
 from archive.evidence.errors import NotFoundError
-from archive.evidence.vocabulary import JurisdictionLevel, Role
+from archive.evidence.vocabulary import JurisdictionLevel
 from archive.services import Archive
 from archive.settings import load_section
 from retention import disposal_batches, holds, service
@@ -26,11 +27,6 @@ router = APIRouter(
     prefix="/api/v1/retention", tags=["retention"],
     responses={code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 503)},
 )
-
-ADMIN = (Role.ADMIN,)
-AUDIT = (Role.ADMIN, Role.AUDITOR, Role.INSPECTOR)  # disposals are audited
-HOLD_READ = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN)
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -47,7 +43,7 @@ def _config(archive: Archive) -> RetentionSettings:
 def list_policies(archive: ArchiveDep, principal: PrincipalDep,
                   include_retired: bool = False) -> schemas.PoliciesOut:
     """The rules in force (or all, with their history) and the floor."""
-    require_role(principal, *service.READ_ROLES)
+    require(principal, Action.SEE_RETENTION)
     with archive.catalog.read() as db:
         rows = service.list_rules(db, include_retired=include_retired)
         return schemas.PoliciesOut(floor=str(floor_of(archive.settings)),
@@ -101,7 +97,7 @@ def schedule(archive: ArchiveDep, principal: PrincipalDep,
 @router.get("/due")
 def due(archive: ArchiveDep, principal: PrincipalDep) -> list[schemas.DueOut]:
     """What may be disposed of now in the caller's subtree (the sweep's dry run)."""
-    require_role(principal, *ADMIN)
+    require(principal, Action.APPROVE_DISPOSAL)
     return [schemas.DueOut.of(e) for e in disposal_batches.list_due(
         archive, now=_now(), scope_path=principal.jurisdiction_path)]
 
@@ -124,7 +120,7 @@ def place_hold(body: schemas.HoldIn, archive: ArchiveDep,
 @router.get("/holds")
 def list_holds(archive: ArchiveDep, principal: PrincipalDep,
                active: bool | None = True) -> list[schemas.HoldSummaryOut]:
-    require_role(principal, *HOLD_READ)
+    require(principal, Action.SEE_RETENTION)
     with archive.catalog.read() as db:
         return [schemas.HoldSummaryOut(id=h.id, kind=h.kind, reference=h.reference,
                                        placed_by=h.placed_by, placed_at=h.placed_at,
@@ -134,7 +130,7 @@ def list_holds(archive: ArchiveDep, principal: PrincipalDep,
 
 @router.get("/holds/{hold_id}")
 def get_hold(hold_id: str, archive: ArchiveDep, principal: PrincipalDep) -> schemas.HoldOut:
-    require_role(principal, *HOLD_READ)
+    require(principal, Action.SEE_RETENTION)
     with archive.catalog.read() as db:
         return schemas.HoldOut.of(holds.get_hold(db, principal=principal, hold_id=hold_id))
 
@@ -142,7 +138,8 @@ def get_hold(hold_id: str, archive: ArchiveDep, principal: PrincipalDep) -> sche
 @router.post("/holds/{hold_id}/release")
 def release_hold(hold_id: str, body: schemas.ReasonIn, archive: ArchiveDep,
                  principal: PrincipalDep) -> schemas.HoldOut:
-    """Release a hold (inspector or administrator; the reason is logged)."""
+    """Ask for a hold's release, or agree to it as the second person (another role or
+    jurisdiction level than the one who asked); the hold stays until both have, with reasons."""
     return schemas.HoldOut.of(holds.release_hold(archive, principal=principal, hold_id=hold_id,
                                                  reason=body.reason, now=_now()))
 
@@ -153,14 +150,20 @@ def release_hold(hold_id: str, body: schemas.ReasonIn, archive: ArchiveDep,
 @router.post("/batches", status_code=201)
 def propose(body: schemas.BatchIn, archive: ArchiveDep,
             principal: PrincipalDep) -> schemas.BatchOut:
-    """Put what is due in the caller's subtree into a batch awaiting approval."""
+    """Put what is due in the caller's subtree (or a part of it) into a batch awaiting
+    approval."""
+    scope_path = None
+    if body.jurisdiction_id is not None:
+        with archive.catalog.read() as db:
+            scope_path = principal.scope.require_jurisdiction(db, body.jurisdiction_id).path
     return schemas.BatchOut.of(disposal_batches.propose_batch(
-        archive, _config(archive), proposer=principal, now=_now(), note=body.note))
+        archive, _config(archive), proposer=principal, now=_now(), note=body.note,
+        scope_path=scope_path))
 
 
 @router.get("/batches")
 def list_batches(archive: ArchiveDep, principal: PrincipalDep) -> list[schemas.BatchOut]:
-    require_role(principal, *AUDIT)
+    require(principal, Action.SEE_RETENTION)
     with archive.catalog.read() as db:
         return [schemas.BatchOut.of(disposal_batches.view(db, b.id))
                 for b in disposal_batches.list_batches(db, principal=principal)]
@@ -168,7 +171,7 @@ def list_batches(archive: ArchiveDep, principal: PrincipalDep) -> list[schemas.B
 
 @router.get("/batches/{batch_id}")
 def get_batch(batch_id: str, archive: ArchiveDep, principal: PrincipalDep) -> schemas.BatchOut:
-    require_role(principal, *AUDIT)
+    require(principal, Action.SEE_RETENTION)
     with archive.catalog.read() as db:
         return schemas.BatchOut.of(disposal_batches.get_batch(db, principal=principal,
                                                               batch_id=batch_id))
@@ -177,7 +180,8 @@ def get_batch(batch_id: str, archive: ArchiveDep, principal: PrincipalDep) -> sc
 @router.post("/batches/{batch_id}/approve")
 def approve(batch_id: str, body: schemas.ReasonIn, archive: ArchiveDep, jobs: JobsDep,
             principal: PrincipalDep) -> schemas.BatchOut:
-    """An administrator's approval; once enough are given the worker disposes of the batch."""
+    """An approval; once enough independent people have given theirs (another role or level,
+    each settled in their role) the worker disposes of the batch."""
     view = disposal_batches.approve_batch(archive, approver=principal, batch_id=batch_id,
                                           reason=body.reason, now=_now())
     if view.batch.state.value == "approved" and "retention_sweep" in jobs.tasks:
@@ -198,7 +202,7 @@ def certificate(certificate_id: str, archive: ArchiveDep,
     """A disposal certificate with its verification (signature, timestamp, log, deletion)."""
     from retention.verify import get_certificate_or_raise, verify_certificate
 
-    require_role(principal, *AUDIT)
+    require(principal, Action.SEE_RETENTION)
     cert = get_certificate_or_raise(archive, certificate_id)
     document = json.loads(cert.document)
     _check_scope(principal, document["recording"]["jurisdiction_path"], certificate_id)
@@ -223,7 +227,7 @@ def _project(archive: Archive, principal: Principal, months: int,
              level: JurisdictionLevel) -> Forecast:
     from retention.forecast import gather, project
 
-    require_role(principal, *ADMIN)
+    require(principal, Action.MANAGE_REGISTRY)
     config = _config(archive)
     now = _now()
     return project(gather(archive, now=now, level=level, scope_path=principal.jurisdiction_path,

@@ -188,6 +188,10 @@ class HoldSummaryOut(BaseModel):
 
 class BatchIn(_In):
     note: str = Field("", max_length=2000)
+    jurisdiction_id: str | None = Field(
+        None, min_length=1, max_length=64, description="only what is due in this part of your "
+        "subtree (default: all of it); a county's batch can be approved by administrators of "
+        "two levels")
 
 
 class ApprovalOut(BaseModel):

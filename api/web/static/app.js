@@ -88,6 +88,17 @@ function showError(form, message) {
   box.textContent = message;
 }
 
+// A page's next address must stay on this site, whatever the server let through.
+function sameOrigin(target) {
+  if (typeof target !== "string" || !target.startsWith("/") || /[\s\\]/.test(target)) return "/";
+  try {
+    const url = new URL(target, window.location.origin);
+    return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/";
+  } catch (error) {
+    return "/";
+  }
+}
+
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!form.dataset.api) return;
@@ -103,7 +114,7 @@ document.addEventListener("submit", async (event) => {
       out.textContent = fillTemplate(out.dataset.template || "{token}", data, false);
       out.hidden = false;
     } else if (next === "reload" || !next) window.location.reload();
-    else window.location.assign(fillTemplate(next, data));
+    else window.location.assign(sameOrigin(fillTemplate(next, data)));
   } catch (error) {
     if (error.status === 401 && !form.dataset.api.includes("/auth/login")) {
       window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));

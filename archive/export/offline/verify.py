@@ -10,6 +10,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,19 +29,29 @@ from archive.signatures.pades import verify_pdf
 from archive.signatures.timestamps import verify_token
 
 PACKAGE_ROOT_WARNING = (
-    "trusting the root certificate inside the package: this shows the package is intact and "
-    "self-consistent, not who made it; pass --trust-root with a root obtained separately")
+    "no trust root given: checked against the root certificate inside the package, which "
+    "proves only that the package is self-consistent, not who made it (a forger signs with "
+    "his own root); pass --trust-root with the root received separately from the archive")
+
+
+@dataclass
+class PackageReport(Report):
+    """A package's checks; `self_consistent_only`: they rest on the package's own root."""
+
+    self_consistent_only: bool = False
 
 
 class PackageVerifier:
-    """Checks packages against trust roots; None means the package's own root, with a warning."""
+    """Checks packages against trust roots; None means the package's own root, which proves
+    only self-consistency (the report says so, and `aidrec verify` exits 3)."""
 
     def __init__(self, *, trust_roots: Sequence[Path] | None = None) -> None:
         self.trust_roots = list(trust_roots) if trust_roots else None
 
-    def verify(self, path: Path) -> Report:
+    def verify(self, path: Path) -> PackageReport:
         """Every check of the package at `path`; `report.ok` only when all pass."""
-        report = Report(target=f"package {path.name}")
+        report = PackageReport(target=f"package {path.name}",
+                               self_consistent_only=self.trust_roots is None)
         try:
             archive = open_zip(path)
         except InvalidInputError as exc:
@@ -76,7 +87,7 @@ class PackageVerifier:
 class _Run:
     """One verification: the bag, its computed digests, and the trust material in use."""
 
-    def __init__(self, report: Report, bag: ZipBag, digests: Mapping[str, Digests],
+    def __init__(self, report: PackageReport, bag: ZipBag, digests: Mapping[str, Digests],
                  scratch: Path) -> None:
         self.report = report
         self.bag = bag
@@ -96,7 +107,7 @@ class _Run:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             self.add(name, False, f"the index is malformed here: {exc!r}", layout.INDEX)
 
-    # 5. Trust roots: the caller's, or the package's own with a warning.
+    # 5. Trust roots: the caller's, or the package's own (self-consistency only).
     def choose_trust(self, given: list[Path] | None) -> bool:
         if given is not None:
             missing = [str(p) for p in given if not p.is_file()]
@@ -110,7 +121,7 @@ class _Run:
             return self.add("trust root", False, f"no --trust-root given and {exc.message}")
         self.report.warnings.append(PACKAGE_ROOT_WARNING)
         return self.add("trust root", True, f"the package's own {layout.TRUST_ROOTS} "
-                        "(warning: not independent)")
+                        "(not independent: self-consistency only)")
 
     # 6. The archive signed and a TSA dated the tag manifest, which pins every file.
     def package_signature(self) -> None:

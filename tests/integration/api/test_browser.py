@@ -1,7 +1,8 @@
 """A supervisor's day in headless Chromium, against the real stack with real recordings.
 
-Log in, find the flagged session by search, play it (the video advances), click a transcript
-line (the player seeks), file a review, register a complaint; then an auditor sees it all,
+Log in, find the flagged session by search (which asks a reason; the session's transcript
+opens with it), play it (the video advances), click a transcript line (the player seeks),
+file a review, register a complaint; then an auditor sees it all,
 and the access log holds an entry for every media request the browser made.
 Set AIDREC_SCREENSHOTS=DIR to keep screenshots of the pages.
 """
@@ -91,12 +92,16 @@ def test_supervisor_finds_watches_scores_and_complains(world: World, server: str
 
     # 2. Find the session by search: words said in it.
     page.click("header nav >> text=检索")
+    # Transcript text is evidence: the search asks why (routine review by default) and the
+    # hit opens the session with that reason, so its transcript is shown there.
     page.fill("#q", "收费")
+    assert page.locator("#search-reason-kind").input_value() == "routine"
     page.click("#search-form button[type=submit]")
     page.wait_for_selector("#results a")
     shot(page, "search")
     page.click("#results a >> nth=0")
-    page.wait_for_url(f"**/sessions/{world.wh.session_id}")
+    page.wait_for_url(f"**/sessions/{world.wh.session_id}?*")
+    assert "日常评查" in page.locator("#transcript-reason").inner_text()
     assert "云援〔2026〕0001号" in page.locator("#case-link").inner_text()
 
     # 3. Play with a reason: the video advances.
@@ -155,7 +160,12 @@ def test_supervisor_finds_watches_scores_and_complains(world: World, server: str
         assert count <= media[url], (url, count, media)
     (play,) = [e for e in entries if e.action == "play"]
     assert (play.reason_kind, play.reason_ref) == ("complaint", world.wh.complaint_number)
-    assert {"review", "complaint", "hold", "search", "view"} <= {e.action for e in entries}
+    assert {"review", "complaint", "hold", "search", "view", "transcript"} <= {
+        e.action for e in entries}
+    # Each showing of the transcript (the page opened from the hit, reloaded after the
+    # review) is a reading with the search's reason.
+    reads = {(e.reason_kind, e.session_id) for e in entries if e.action == "transcript"}
+    assert reads == {("routine", world.wh.session_id)}
 
     # 8. An auditor sees who watched, when, from where and why.
     auditor = browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900})

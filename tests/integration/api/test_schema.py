@@ -9,9 +9,10 @@ import api.app  # noqa: F401 - imports every model module
 from archive.catalog.models import Base
 from archive.services import Archive
 
-WEB_TABLES = {"access_log", "access_log_heads", "login_sessions", "login_attempts",
+WEB_TABLES = {"access_log", "access_log_heads", "login_sessions", "login_throttles",
               "playback_grants", "reviews", "session_notes", "complaints",
-              "complaint_sessions", "sessions"}
+              "complaint_sessions", "sessions", "account_links", "role_grants",
+              "users", "api_tokens"}
 
 
 def _table_of(diff: object) -> str | None:

@@ -115,6 +115,7 @@ class ApiServer:
     def start(self) -> None:
         data = self.settings.model_dump(mode="json")
         data["s3"]["secret_key"] = self.settings.s3.secret_key.get_secret_value()
+        data["s3"]["hold_secret_key"] = self.settings.s3.hold_secret_key.get_secret_value()
         path = self.workdir / "api-settings.json"
         path.write_text(json.dumps(data))
         env = dict(os.environ, AIDREC_TRANSCRIBE__ENABLED="false",

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
-import httpx
-
-from recorder.control import read_control_file
+from recorder.control import call, read_control_file, read_secret
 from tests.integration.recorder.conftest import RecorderWorld, wait_until
 
 OUTAGE_S = float(os.environ.get("AIDREC_TEST_ARCHIVE_OUTAGE_S", "300"))
@@ -23,8 +22,9 @@ def test_archive_down_for_five_minutes_loses_nothing(world: RecorderWorld) -> No
     down_at = time.time()
     confirmed_before = agent.confirmed_segments()
     time.sleep(OUTAGE_S / 2)
-    url = read_control_file(agent.spool_dir)["url"]
-    status = httpx.get(f"{url}/status", timeout=5).json()["cameras"][0]
+    found = read_control_file(agent.spool_dir)
+    secret = read_secret(Path(found["secret_file"]))
+    status = call(found["url"], "GET", "/status", secret=secret, timeout_s=5)["cameras"][0]
     assert status["recording"] and status["backlog"]["segments"] >= OUTAGE_S / 2 / 2 - 3
     assert status["upload_error"]
     time.sleep(max(0.0, OUTAGE_S - (time.time() - down_at)))

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from recorder.control import read_control_file
+from recorder.control import call, read_control_file, read_secret
 from tests.integration.recorder.conftest import RecorderWorld, wait_until
 
 MiB = 1024 * 1024
@@ -42,8 +41,10 @@ def small_disk(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
 
 def _status(spool: Path) -> dict[str, Any]:
     try:
-        url = read_control_file(spool)["url"]
-        data: dict[str, Any] = httpx.get(f"{url}/status", timeout=5).json()
+        found = read_control_file(spool)
+        secret = read_secret(Path(found["secret_file"]))
+        data: dict[str, Any] = call(found["url"], "GET", "/status", secret=secret,
+                                    timeout_s=5)
         return data
     except Exception:
         return {}

@@ -27,6 +27,7 @@ from retention.settings import RetentionSettings
 from tests.support import bootstrap_tree
 
 FLOOR = timedelta(days=180)
+SETTLED = timedelta(days=30)  # the people have held their roles longer than approver_min_days
 OPERATOR = Actor(id="operator:test", jurisdiction_id=None)
 
 
@@ -50,7 +51,9 @@ def people(archive: Archive) -> People:
             "aud1": (Role.AUDITOR, "yn")}
     with archive.catalog.write() as db:
         for user_id, (role, node) in rows.items():
-            access.create_user(db, id=user_id, name=user_id, role=role, jurisdiction_id=node)
+            user = access.create_user(db, id=user_id, name=user_id, role=role,
+                                      jurisdiction_id=node)
+            user.role_since = datetime.now(UTC) - SETTLED
         found = {u: access.principal_of(db, db.get_one(User, u)) for u in rows}
     return People(admin=found["admin1"], admin2=found["admin2"],
                   county_admin=found["wh-admin"], inspector=found["insp1"],

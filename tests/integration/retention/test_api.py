@@ -73,10 +73,14 @@ def test_admin_sees_keeps_holds_and_disposes_through_the_api(
                            headers=h["sup1"]).status_code == 403
         assert client.post(f"{base}/holds/{hold_id}/release", json={},
                            headers=h["insp1"]).status_code == 422
+        asked = client.post(f"{base}/holds/{hold_id}/release",
+                            json={"reason": "no finding"}, headers=h["insp1"])
+        assert asked.status_code == 200 and asked.json()["released_at"] is None
         released = client.post(f"{base}/holds/{hold_id}/release",
-                               json={"reason": "no finding"}, headers=h["insp1"])
+                               json={"reason": "agreed"}, headers=h["admin1"])
         assert released.status_code == 200
-        assert [e["action"] for e in released.json()["events"]] == ["placed", "released"]
+        assert [e["action"] for e in released.json()["events"]] == [
+            "placed", "release_requested", "released"]
 
         # Disposal: due list, proposal, approval; the approval runs the sweep job.
         wait_until(due_at)

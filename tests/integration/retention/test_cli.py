@@ -53,7 +53,10 @@ def test_operator_lists_proposes_approves_and_disposes(
                   "--recording", kept).strip()
     assert [h["id"] for h in json.loads(run("hold", "list", "--user", "insp1", "--json"))] \
         == [hold_id]
-    run("hold", "release", hold_id, "--user", "insp1", "--reason", "withdrawn")
+    assert "asked for" in run("hold", "release", hold_id, "--user", "insp1", "--reason",
+                              "withdrawn")
+    assert "released" in run("hold", "release", hold_id, "--user", "admin1", "--reason",
+                             "agreed")
 
     due_at = json.loads(run("show", due, "--json"))["retain_until"]
     wait_until(datetime.fromisoformat(due_at))

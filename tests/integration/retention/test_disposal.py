@@ -12,13 +12,16 @@ import pytest
 from asn1crypto import cms
 from sqlalchemy import func, select
 
-from archive.catalog.models import LogLeaf, Recording
+from archive.access import people as access
+from archive.catalog.models import LogLeaf, Recording, User
 from archive.evidence.errors import ConflictError, ObjectLockedError, PermissionDeniedError
+from archive.evidence.vocabulary import Role
 from archive.services import Archive
 from archive.verify.disposed import DisposalCertificate
 from retention.disposal_batches import approve_batch, list_due, propose_batch
 from retention.errors import ApprovalError
 from retention.locks import apply_retention
+from retention.models import DisposalApproval, DisposalBatch
 from retention.settings import RetentionSettings
 from retention.sweeper import run_sweep
 from retention.verify import export_certificate, verify_certificate
@@ -28,6 +31,8 @@ from tests.integration.retention.conftest import (
     segment_versions,
     wait_until,
 )
+
+WH = "/yn/km/wh/"  # county wh: its administrator and the province's are at two levels
 
 
 def _openssl(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -64,21 +69,26 @@ def test_expires_exactly_when_due_two_person_approval_certificate_verifies(
     assert [(e.recording_id, e.size, e.segment_count) for e in due] == [
         (rid, sum(archive.store.stat(k, v).size for k, v in versions), 2)]
     assert due[0].rule.startswith("floor")
-    batch = propose_batch(archive, config, proposer=people.admin, now=due_at).batch
+    batch = propose_batch(archive, config, proposer=people.admin, now=due_at,
+                          scope_path=WH).batch
     assert batch.required_approvals == 2
 
-    # Two different administrators: one approval is not enough, nor the same one twice.
+    # Two independent people: one approval is not enough, nor the same one twice, nor a
+    # second administrator at the same level (one administrator could have made that one).
     approve_batch(archive, approver=people.admin, batch_id=batch.id, reason="due", now=due_at)
     assert run_sweep(archive, config, now=datetime.now(UTC), actor="t").disposed == {}
     assert len(segment_versions(archive, rid)) == 2
     with pytest.raises(ApprovalError, match="already approved"):
         approve_batch(archive, approver=people.admin, batch_id=batch.id, reason="again",
                       now=due_at)
-    view = approve_batch(archive, approver=people.admin2, batch_id=batch.id,
+    with pytest.raises(PermissionDeniedError, match="cannot be the second person"):
+        approve_batch(archive, approver=people.admin2, batch_id=batch.id, reason="same level",
+                      now=due_at)
+    view = approve_batch(archive, approver=people.county_admin, batch_id=batch.id,
                          reason="checked the list", now=due_at)
     assert view.batch.state.value == "approved"
 
-    result = run_sweep(archive, config, now=datetime.now(UTC), actor="admin2")
+    result = run_sweep(archive, config, now=datetime.now(UTC), actor="wh-admin")
     assert list(result.disposed) == [rid]
     certificate_id = result.disposed[rid]
     assert segment_versions(archive, rid) == []  # gone from the store
@@ -95,7 +105,7 @@ def test_expires_exactly_when_due_two_person_approval_certificate_verifies(
     assert [(o["key"], o["version_id"]) for o in document["objects"]] == sorted(versions)
     assert document["retention"]["retain_until"].startswith(
         due_at.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert [a["user"] for a in document["approval"]["approvals"]] == ["admin1", "admin2"]
+    assert [a["user"] for a in document["approval"]["approvals"]] == ["admin1", "wh-admin"]
     # ... kept forever under lock.
     ref = cert.objects["certificate.json"]
     locked = archive.store.get_retention(ref["key"], ref["version_id"])
@@ -117,7 +127,7 @@ def test_expires_exactly_when_due_two_person_approval_certificate_verifies(
     ts = _openssl("ts", "-verify", "-in", files["certificate.tsr"], "-token_in", "-digest",
                   imprint, "-CAfile", pki.trust_roots[0], "-untrusted", chain)
     assert ts.returncode == 0, ts.stderr
-    files["certificate.json"].write_bytes(cert.document.replace(b'"admin2"', b'"mallory"'))
+    files["certificate.json"].write_bytes(cert.document.replace(b'"wh-admin"', b'"mallory"'))
     forged = _openssl("cms", "-verify", "-binary", "-inform", "DER", "-content",
                       files["certificate.json"], "-in", files["certificate.p7s"], "-CAfile",
                       pki.trust_roots[0], "-purpose", "any", "-out", "/dev/null")
@@ -146,3 +156,45 @@ def test_expires_exactly_when_due_two_person_approval_certificate_verifies(
     failed = [c for c in tampered.checks if not c.ok]
     assert failed[0].name == "disposed" and "does not verify" in failed[0].detail
     assert not verify_certificate(archive, certificate_id).ok
+
+
+def test_one_administrator_cannot_be_both_people(archive: Archive, people: People) -> None:
+    """Creating a second administrator account no longer passes the two-person rule."""
+    from api.admin import grants
+
+    config = RetentionSettings(two_person_rule=True, auto_propose=False)
+    rid = make_recording(archive, due_in=5)
+    due_at = apply_retention(archive, config, now=datetime.now(UTC)).raised[rid]
+    batch = propose_batch(archive, config, proposer=people.admin, now=due_at,
+                          scope_path=WH).batch
+    approve_batch(archive, approver=people.admin, batch_id=batch.id, reason="due", now=due_at)
+    # The old way: the administrator makes a colleague. The account is only asked for, and
+    # the one who asked cannot be the second person of the grant.
+    with archive.catalog.write() as db:
+        grant = grants.request(db, people.admin, user_id="sock", name="sock", role=Role.ADMIN,
+                               jurisdiction_id="wh", new_account=True, now=due_at)
+    with pytest.raises(PermissionDeniedError, match="cannot be the second person"), \
+            archive.catalog.write() as db:
+        grants.approve(db, people.admin, grant_id=grant.id, now=due_at, min_days=7)
+    with archive.catalog.read() as db:
+        assert db.get(User, "sock") is None
+    # An administrator account made today elsewhere (say, at the console) waits its days.
+    with archive.catalog.write() as db:
+        access.create_user(db, id="fresh-admin", name="fresh", role=Role.ADMIN,
+                           jurisdiction_id="wh")
+        fresh = access.principal_of(db, db.get_one(User, "fresh-admin"))
+    with pytest.raises(PermissionDeniedError, match="approvals count from"):
+        approve_batch(archive, approver=fresh, batch_id=batch.id, reason="mine", now=due_at)
+    # A settled administrator of the same role and level is not a second person either.
+    with pytest.raises(PermissionDeniedError, match="another jurisdiction level"):
+        approve_batch(archive, approver=people.admin2, batch_id=batch.id, reason="same",
+                      now=due_at)
+    with archive.catalog.read() as db:
+        assert db.get_one(DisposalBatch, batch.id).state.value == "proposed"
+        assert db.scalar(select(func.count()).select_from(DisposalApproval).where(
+            DisposalApproval.batch_id == batch.id)) == 1
+    # The county's administrator, settled, is: the batch is approved.
+    view = approve_batch(archive, approver=people.county_admin, batch_id=batch.id,
+                         reason="checked", now=due_at)
+    assert view.batch.state.value == "approved"
+    assert [a.user_id for a in view.approvals] == ["admin1", "wh-admin"]

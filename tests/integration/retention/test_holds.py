@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from archive.access import people as access
+from archive.catalog.models import User
 from archive.evidence.errors import (
     ConflictError,
     InvalidInputError,
@@ -14,6 +16,7 @@ from archive.evidence.errors import (
     ObjectLockedError,
     PermissionDeniedError,
 )
+from archive.evidence.vocabulary import Role
 from archive.services import Archive
 from retention.disposal_batches import approve_batch, list_due, propose_batch
 from retention.holds import HoldTargets, place_hold, release_hold, sync_recordings
@@ -23,6 +26,7 @@ from retention.models import HoldKind, LegalHold, StoreSync
 from retention.settings import RetentionSettings
 from retention.sweeper import run_sweep
 from tests.integration.retention.conftest import (
+    SETTLED,
     People,
     make_recording,
     segment_versions,
@@ -80,11 +84,16 @@ def test_held_recording_survives_every_sweep_and_the_store_refuses(
     with pytest.raises(InvalidInputError, match="reason must be 1-2000 characters"):
         release_hold(archive, principal=people.inspector, hold_id=view.hold.id, reason=" ",
                      now=datetime.now(UTC))
-    released = release_hold(archive, principal=people.inspector, hold_id=view.hold.id,
-                            reason="complaint closed: unfounded", now=datetime.now(UTC))
-    assert released.hold.released_by == "insp1"
-    assert [(e.action, e.actor) for e in released.events] == [("placed", "sup1"),
-                                                             ("released", "insp1")]
+    # Two people: the inspector's request keeps the hold; an administrator agrees.
+    asked = release_hold(archive, principal=people.inspector, hold_id=view.hold.id,
+                         reason="complaint closed: unfounded", now=datetime.now(UTC))
+    assert asked.hold.released_at is None
+    assert all(archive.store.get_legal_hold(k, v) for k, v in objects)
+    released = release_hold(archive, principal=people.admin, hold_id=view.hold.id,
+                            reason="agreed", now=datetime.now(UTC))
+    assert released.hold.released_by == "admin1"
+    assert [(e.action, e.actor) for e in released.events] == [
+        ("placed", "sup1"), ("release_requested", "insp1"), ("released", "admin1")]
     assert not any(archive.store.get_legal_hold(k, v) for k, v in objects)
     assert [e.recording_id for e in list_due(archive, now=datetime.now(UTC))] == [held]
 
@@ -98,12 +107,19 @@ def test_two_holds_release_one_keeps_the_store_hold(archive: Archive, people: Pe
     second = place_hold(archive, principal=people.admin, kind=HoldKind.COURT,
                         reference="(2026)云01民初1号", reason="court order", now=now,
                         targets=HoldTargets(recording_ids=(rid,)))
-    release_hold(archive, principal=people.inspector, hold_id=first.hold.id,
-                 reason="inspection closed", now=now)
+    for who in (people.inspector, people.admin):
+        release_hold(archive, principal=who, hold_id=first.hold.id,
+                     reason="inspection closed", now=now)
     versions = _all_versions(archive, rid)
     assert all(archive.store.get_legal_hold(k, v) for k, v in versions)
-    release_hold(archive, principal=people.admin, hold_id=second.hold.id, reason="judgment",
-                 now=now)
+    # The court hold is the province's: its inspector is the second person.
+    with archive.catalog.write() as db:
+        access.create_user(db, id="insp-yn", name="insp-yn", role=Role.INSPECTOR,
+                           jurisdiction_id="yn").role_since = now - SETTLED
+        province_inspector = access.principal_of(db, db.get_one(User, "insp-yn"))
+    for who in (people.admin, province_inspector):
+        release_hold(archive, principal=who, hold_id=second.hold.id, reason="judgment",
+                     now=now)
     assert not any(archive.store.get_legal_hold(k, v) for k, v in versions)
     with pytest.raises(ConflictError, match="was released at") as refused:
         release_hold(archive, principal=people.admin, hold_id=second.hold.id, reason="x",
@@ -155,3 +171,39 @@ def test_store_failure_leaves_the_hold_pending_and_maintenance_completes_it(
     maintain(archive, config, now=datetime.now(UTC))
     assert all(archive.store.get_legal_hold(k, v) for k, v in _all_versions(archive, rid))
     assert sync_recordings(archive, [rid], now=datetime.now(UTC)).errors == {}
+
+
+def test_release_needs_two_independent_people(archive: Archive, people: People) -> None:
+    """One person alone, or with a colleague of their role and level, releases nothing."""
+    rid = make_recording(archive)
+    now = datetime.now(UTC)
+    hold = place_hold(archive, principal=people.supervisor, kind=HoldKind.COMPLAINT,
+                      reference="投诉〔2026〕9号", reason="complaint", now=now,
+                      targets=HoldTargets(recording_ids=(rid,))).hold
+    with archive.catalog.write() as db:
+        access.create_user(db, id="insp2", name="insp2", role=Role.INSPECTOR,
+                           jurisdiction_id="km").role_since = now - SETTLED
+        access.create_user(db, id="insp-new", name="insp-new", role=Role.INSPECTOR,
+                           jurisdiction_id="wh")
+        colleague = access.principal_of(db, db.get_one(User, "insp2"))
+        fresh = access.principal_of(db, db.get_one(User, "insp-new"))
+    with pytest.raises(PermissionDeniedError, match="approvals count from") as too_new:
+        release_hold(archive, principal=fresh, hold_id=hold.id, reason="mine", now=now)
+    assert too_new.value.reason == "too_new"
+    release_hold(archive, principal=people.inspector, hold_id=hold.id, reason="closed",
+                 now=now)
+    with pytest.raises(ConflictError, match="a second person must agree"):
+        release_hold(archive, principal=people.inspector, hold_id=hold.id, reason="again",
+                     now=now)
+    with pytest.raises(PermissionDeniedError, match="cannot be the second person") as same:
+        release_hold(archive, principal=colleague, hold_id=hold.id, reason="me too", now=now)
+    assert same.value.reason == "not_independent"
+    versions = _all_versions(archive, rid)
+    with archive.catalog.read() as db:
+        assert db.get_one(LegalHold, hold.id).released_at is None
+    assert all(archive.store.get_legal_hold(k, v) for k, v in versions)
+    # A different role (the county's supervisor may not release) or level: the administrator.
+    released = release_hold(archive, principal=people.admin, hold_id=hold.id, reason="agreed",
+                            now=now)
+    assert released.hold.released_by == "admin1"
+    assert not any(archive.store.get_legal_hold(k, v) for k, v in versions)

@@ -49,7 +49,7 @@ def test_duplicate_cameras_and_token_choice_refused() -> None:
 def test_load_resolves_paths_beside_the_file(tmp_path: Path) -> None:
     (tmp_path / "device.token").write_text("secret\n")
     path = tmp_path / "window.toml"
-    path.write_text('[agent]\narchive_url = "http://a:1"\ntoken_file = "device.token"\n'
+    path.write_text('[agent]\narchive_url = "https://a:1"\ntoken_file = "device.token"\n'
                     'spool_dir = "spool"\n[[cameras]]\nid = "c"\nwindow_id = "w"\n'
                     'source = "virtual"\n')
     config = load_config(path)
@@ -58,3 +58,26 @@ def test_load_resolves_paths_beside_the_file(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text("[agent")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(tmp_path / "bad.toml")
+
+
+@pytest.mark.parametrize("url", ["http://archive.example:8700", "http://10.0.0.5:8700/",
+                                 "http://[2001:db8::1]:8700", "http://127.0.0.1.evil.example/",
+                                 "http://localhost.evil.example"])
+def test_plain_http_to_another_host_is_refused_naming_the_setting(url: str) -> None:
+    data = _minimal()
+    data["agent"] = {**data["agent"], "archive_url": url}  # type: ignore[dict-item]
+    with pytest.raises(ConfigError, match="allow_insecure_http = true") as refused:
+        parse_config(data)
+    assert refused.value.reason == "invalid_config"
+    data["agent"] = {**data["agent"], "allow_insecure_http": True}  # type: ignore[dict-item]
+    assert parse_config(data).agent.archive_url == url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8700", "http://127.8.9.1/", "http://[::1]:8700",
+                                 "http://localhost:8700", "https://archive.example",
+                                 "https://10.0.0.5:8443/"])
+def test_loopback_http_and_any_https_are_accepted(url: str) -> None:
+    data = _minimal()
+    data["agent"] = {**data["agent"], "archive_url": url}  # type: ignore[dict-item]
+    config = parse_config(data)
+    assert config.agent.archive_url == url and config.agent.allow_insecure_http is False

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,6 +74,27 @@ def test_status_names_every_service_with_pid_and_address(stack: dict[str, str]) 
     for service in services.values():
         assert service["pid"] > 0 and service["running"] and service["answers"], service
     assert services["api"]["address"] == f"http://127.0.0.1:{stack['AIDREC_PORTS__API']}/"
+
+
+def test_no_process_shows_an_s3_secret_on_its_command_line(stack: dict[str, str]) -> None:
+    """`ps` shows every user each command line: the stack's S3 keys reach weed by 0600 files."""
+    local = tomllib.loads((Path(stack["AIDREC_HOME"]) / "local.toml").read_text())["s3"]
+    secrets = [local["secret_key"], local["hold_secret_key"]]
+    services = {s["name"]: s for s in _status(stack)["services"]}  # type: ignore[attr-defined]
+    wrapper = int(services["s3"]["pid"])
+    lines = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                lines[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+    assert b"archive.devstack.seaweed" in lines[wrapper]
+    assert any(b"weed mini" in line for line in lines.values())
+    assert [pid for pid, line in lines.items()
+            if any(secret.encode() in line for secret in secrets)] == []
+    keys = Path(stack["AIDREC_HOME"]) / "run" / "s3-credentials.json"
+    assert keys.stat().st_mode & 0o777 == 0o600
 
 
 def test_ingest_of_real_media_then_verify_passes(stack: dict[str, str], tmp_path: Path) -> None:

@@ -56,7 +56,8 @@ def test_export_job_runs_reports_progress_and_downloads(client: TestClient, seed
     assert body["state"] == "done", body
     assert body["done_bytes"] == body["total_bytes"] > 0
     assert body["download"] == f"/api/v1/exports/{job['id']}/download"
-    download = client.get(body["download"], headers=_auth(tokens["insp-wh"]))
+    download = client.get(body["download"], headers=_auth(tokens["insp-wh"]),
+                          params={"reason_kind": "inspection", "reason_ref": "纪检〔2026〕3号"})
     assert download.status_code == 200
     assert download.headers["content-type"] == "application/zip"
     package = tmp_path / "downloaded.zip"

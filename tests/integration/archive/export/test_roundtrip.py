@@ -42,6 +42,22 @@ def test_aidrec_verify_accepts_the_package_offline(package: Path, seeded: Seeded
         assert f"PASS {step}" in done.stdout, step
 
 
+def test_aidrec_verify_without_a_trust_root_exits_3_self_consistent_only(
+        package: Path) -> None:
+    """Fail closed: a package checked only against its own root (which a forger would have
+    made too) never exits 0; every check still runs and passes."""
+    done = run(sys.executable, "-m", "archive", "verify", package)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "self-consistent only" in done.stdout
+    assert "--trust-root" in done.stdout and "received separately" in done.stdout
+    assert "all checks passed" not in done.stdout and "FAIL" not in done.stdout
+    as_json = run(sys.executable, "-m", "archive", "verify", package, "--json")
+    assert as_json.returncode == 3
+    body = json.loads(as_json.stdout)
+    assert body["ok"] is True and body["self_consistent_only"] is True
+    assert body["warnings"] == [PACKAGE_ROOT_WARNING]
+
+
 def test_bagit_py_validates_the_unzipped_package(package: Path, tmp_path: Path) -> None:
     bag = unzip(package, tmp_path)
     done = bagit_validate(bag)
@@ -103,9 +119,11 @@ def test_package_root_is_used_with_a_warning_and_a_foreign_root_fails(
     own = PackageVerifier().verify(package)
     assert own.ok, own.to_json()
     assert own.warnings == [PACKAGE_ROOT_WARNING]
+    assert own.self_consistent_only
     foreign = make_throwaway_pki(tmp_path / "pki")
     report = PackageVerifier(trust_roots=[foreign.root_cert]).verify(package)
     assert not report.ok
+    assert not report.self_consistent_only and not report.warnings
     failed = {c.name for c in report.checks if not c.ok}
     assert {"package signature", "signature", "report signature"} <= failed
 

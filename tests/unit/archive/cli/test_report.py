@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from archive.cli.report import print_report
+from archive.cli.report import (
+    EXIT_FAILED,
+    EXIT_PASSED,
+    EXIT_SELF_CONSISTENT,
+    EXIT_USAGE,
+    SELF_CONSISTENT_ONLY,
+    print_report,
+)
 from archive.evidence.report import Report
 
 
@@ -48,3 +55,22 @@ def test_json_is_the_report_itself(capsys: pytest.CaptureFixture[str]) -> None:
     report = _report(True, False)
     assert print_report(report, as_json=True) == 1
     assert json.loads(capsys.readouterr().out) == json.loads(report.to_json())
+
+
+def test_self_consistent_only_passes_no_check_yet_exits_3(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check passed, but against the target's own trust: never exit 0."""
+    assert print_report(_report(True, True), as_json=False, self_consistent_only=True) == 3
+    out = capsys.readouterr().out
+    assert out.endswith(f"{SELF_CONSISTENT_ONLY}\n")
+    assert "all checks passed" not in out
+    assert print_report(_report(True), as_json=True, self_consistent_only=True) == 3
+    capsys.readouterr()
+    # A failure is still a failure (1), whatever the trust.
+    assert print_report(_report(True, False), as_json=False, self_consistent_only=True) == 1
+    assert SELF_CONSISTENT_ONLY not in capsys.readouterr().out
+
+
+def test_the_exit_codes_are_distinct() -> None:
+    codes = (EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_SELF_CONSISTENT)
+    assert codes == (0, 1, 2, 3)
