@@ -22,8 +22,10 @@ class RetentionSettings(Section):
 
     SECTION: ClassVar[str] = "retention"
 
+    # On by default: one person alone never destroys evidence. A single-admin office turns it
+    # off knowingly (nothing is ever deleted without an approved batch either way).
     two_person_rule: bool = Field(
-        False, description="a disposal batch needs two different administrators' approval"
+        True, description="a disposal batch needs two independent people's approval"
     )
     certificate_retain_days: int = Field(
         36500, ge=36500, le=73000, description="lock on disposal certificates (forever: 100 y+)"

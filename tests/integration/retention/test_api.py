@@ -31,7 +31,10 @@ def _tokens(archive: Archive, *users: str) -> dict[str, dict[str, str]]:
 # The services under the API run on both databases in the other tests.
 @pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
 def test_admin_sees_keeps_holds_and_disposes_through_the_api(
-        archive: Archive, people: People, config: RetentionSettings) -> None:
+        archive: Archive, people: People, config: RetentionSettings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A one-administrator office: the two-person rule (on by default) is turned off knowingly.
+    monkeypatch.setenv("AIDREC_RETENTION__TWO_PERSON_RULE", "false")
     due = make_recording(archive, due_in=8)
     kept = make_recording(archive)
     due_at = apply_retention(archive, config, now=datetime.now(UTC)).raised[due]

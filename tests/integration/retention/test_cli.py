@@ -29,6 +29,8 @@ def test_operator_lists_proposes_approves_and_disposes(
     config.write_text(to_toml(archive.settings))
     monkeypatch.setenv("AIDREC_CONFIG", str(config))
     monkeypatch.setenv("COLUMNS", "250")
+    # A one-administrator office: the two-person rule (on by default) is turned off knowingly.
+    monkeypatch.setenv("AIDREC_RETENTION__TWO_PERSON_RULE", "false")
     root = typer.Typer()
     register(root)
     runner = CliRunner()

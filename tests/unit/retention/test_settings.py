@@ -17,9 +17,9 @@ CONFIG_ENV = "AIDREC_RETENTION_CONFIG"
 def test_defaults_and_two_person_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_ENV, raising=False)
     settings = Settings(home=tmp_path)
-    assert load_section(RetentionSettings, settings).required_approvals == 1
-    (tmp_path / "retention.toml").write_text("two_person_rule = true\n")
     assert load_section(RetentionSettings, settings).required_approvals == 2
+    (tmp_path / "retention.toml").write_text("two_person_rule = false\n")
+    assert load_section(RetentionSettings, settings).required_approvals == 1
 
 
 @pytest.mark.parametrize("bad", [
