@@ -105,7 +105,9 @@ def test_two_cameras_tagged_marked_and_stopped_by_a_named_person(
     assert stop_gap.person == "张三" and "更换镜头" in stop_gap.detail
     # From ffmpeg's stop (the agent looks every 2 s) to media after the resume.
     assert _at(stop_began) <= stop_gap.started_at <= _at(stop_done + 3)
-    assert _at(resume_began) <= stop_gap.ended_at <= _at(resume_done + 4)
+    # Media is back after the agent's next look (2 s), the RTSP connect and the first
+    # keyframe (GOP 2 s): up to ~6 s on a busy 2-core box.
+    assert _at(resume_began) <= stop_gap.ended_at <= _at(resume_done + 6)
     assert world.gaps(cam2) == []
     with world.archive.catalog.read() as db:
         sessions = list(db.scalars(select(Session)))

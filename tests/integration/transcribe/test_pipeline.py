@@ -98,7 +98,7 @@ def test_mandarin_recording_is_sealed_searchable_and_flagged(
 
     # Search finds a two-character word and opens at its second, with the session's facts.
     supervisor = _token(archive, "sup-wh", "wh", Role.SUPERVISOR)
-    r = client.get("/api/v1/search", params={"q": "收费"},
+    r = client.get("/api/v1/search", params={"q": "收费", "reason_kind": "routine"},
                    headers={"Authorization": f"Bearer {supervisor}"})
     assert r.status_code == 200, r.text
     hits = r.json()["hits"]
@@ -117,11 +117,11 @@ def test_mandarin_recording_is_sealed_searchable_and_flagged(
 
     # The other county's supervisor sees nothing; window staff may not search.
     other = _token(archive, "sup-gd", "gd", Role.SUPERVISOR)
-    r = client.get("/api/v1/search", params={"q": "收费"},
+    r = client.get("/api/v1/search", params={"q": "收费", "reason_kind": "routine"},
                    headers={"Authorization": f"Bearer {other}"})
     assert r.status_code == 200 and r.json()["hits"] == []
     staff = _token(archive, "staff-wh", "wh", Role.WINDOW_STAFF)
-    r = client.get("/api/v1/search", params={"q": "收费"},
+    r = client.get("/api/v1/search", params={"q": "收费", "reason_kind": "routine"},
                    headers={"Authorization": f"Bearer {staff}"})
     assert r.status_code == 403
 
