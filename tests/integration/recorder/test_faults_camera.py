@@ -46,8 +46,9 @@ def test_camera_killed_and_restarted_is_one_camera_unreachable_gap(
     first_back = min((s for s in segments if s.started_at >= gap.ended_at),
                      key=lambda s: s.started_at)
     assert first_back.started_at == gap.ended_at
-    # ...which is within 2 s of the camera answering again.
-    assert -TOLERANCE_S <= (gap.ended_at - _at(back)).total_seconds() <= TOLERANCE_S
+    # ...which is within 2 s of the camera answering again, plus the restart backoff the agent
+    # may be waiting out at that moment (at most 1 s in these tests).
+    assert -TOLERANCE_S <= (gap.ended_at - _at(back)).total_seconds() <= TOLERANCE_S + 1.0
     last_before = max((s for s in segments if s.ended_at <= gap.started_at),
                       key=lambda s: s.ended_at)
     assert last_before.ended_at == gap.started_at

@@ -73,7 +73,9 @@ def test_export_memory_stays_flat(test_stack: EphemeralStack, tmp_path: Path) ->
         archive.close()
     env = {**os.environ, "AIDREC_CONFIG": str(config)}
     peaks = []
-    for minutes in (SMALL, COUNT):
+    # The small export runs twice: one process's peak RSS varies by tens of MiB from run to run
+    # (allocator arenas of the prefetch threads), so the baseline is the higher of two.
+    for minutes in (SMALL, SMALL, COUNT):
         out = tmp_path / f"export-{minutes}.zip"
         code, peak, output = peak_rss_mib(
             [sys.executable, "-m", "archive", "export", "--window", tree.window_id,
@@ -83,7 +85,7 @@ def test_export_memory_stays_flat(test_stack: EphemeralStack, tmp_path: Path) ->
         assert out.stat().st_size > minutes * SEGMENT
         peaks.append(peak)
         out.unlink()
-    small, large = peaks
+    small, large = max(peaks[:2]), peaks[2]
     print(f"peak RSS: {SMALL * 16} MiB export {small:.0f} MiB, {COUNT * 16} MiB export "
           f"{large:.0f} MiB")
     assert large < 300, peaks

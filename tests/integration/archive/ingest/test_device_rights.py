@@ -3,7 +3,6 @@ is current (rotated, revoked, idle), against the real S3 server and both catalog
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,30 +13,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from api.app import create_app
 from archive.access import registry
 from archive.catalog.models import Case, Device, Gap, Marker, Recording, Segment, Session
 from archive.cli.registry import register
 from archive.evidence.errors import ConflictError, NotFoundError
-from archive.jobs import build_jobs
 from archive.services import Archive
-from archive.settings import Settings, to_toml
-from tests.support import Tree, Uploader, bootstrap_tree
+from archive.settings import to_toml
+from tests.support import Tree, Uploader
 
 INGEST = "/api/v1/ingest"
 AT = "2026-11-02T01:00:30+00:00"
-
-
-@pytest.fixture
-def tree(archive: Archive) -> Tree:
-    return bootstrap_tree(archive)
-
-
-@pytest.fixture
-def client(settings: Settings, archive: Archive) -> Iterator[TestClient]:
-    jobs = build_jobs(settings, immediate=True, archive_factory=lambda: archive)
-    with TestClient(create_app(settings, archive=archive, jobs=jobs)) as client:
-        yield client
 
 
 def add_device(archive: Archive, id: str, jurisdiction_id: str) -> dict[str, str]:

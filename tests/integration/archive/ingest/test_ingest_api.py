@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from archive.catalog.models import Gap, Marker, Recording, Segment, Session
 from archive.evidence.vocabulary import SealState
-from archive.jobs import build_jobs
 from archive.services import Archive
-from archive.settings import Settings
-from tests.support import Tree, Uploader, bootstrap_tree
-
-
-@pytest.fixture
-def tree(archive: Archive) -> Tree:
-    return bootstrap_tree(archive)
-
-
-@pytest.fixture
-def client(settings: Settings, archive: Archive) -> Iterator[TestClient]:
-    jobs = build_jobs(settings, immediate=True, archive_factory=lambda: archive)
-    with TestClient(create_app(settings, archive=archive, jobs=jobs)) as client:
-        yield client
+from tests.support import Tree, Uploader
 
 
 @pytest.fixture
